@@ -1,0 +1,22 @@
+# common.gypi: the addon frame, shared by both trees' builds.
+# native/trees/<tree>/binding.gyp includes this and adds that tree's lab files;
+# each tree builds in its own folder, so a compile error in labs/ never
+# touches the solutions build.
+{
+  'target_defaults': {
+    'sources': [
+      'frame/addon.cc',
+      'frame/args.cc',
+      'frame/errno_error.cc',
+      'frame/peer_credentials.cc',
+      'frame/poll_watcher.cc',
+      'frame/socket_calls.cc',
+      'frame/wait_sync.cc',
+    ],
+    'dependencies': [
+      "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
+    ],
+    'defines': ['NAPI_VERSION=8'],
+    'cflags_cc': ['-std=c++17', '-Wall', '-Wextra', '-fvisibility=hidden'],
+  },
+}

@@ -1,0 +1,19 @@
+// errno_error.h: the one place an errno becomes a JavaScript error, shaped
+// like Node's own fs errors so learners recognise it:
+//   Error { code: 'EBADF', errno: -9, syscall: 'sendmsg',
+//           message: 'EBADF: bad file descriptor, sendmsg' }
+//
+// See: errno(3).
+#ifndef FDLAB_ERRNO_ERROR_H
+#define FDLAB_ERRNO_ERROR_H
+
+#include <napi.h>
+
+// err is a positive errno value (as set by a failed syscall).
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall);
+
+// A TypeError with code ERR_INVALID_ARG_TYPE; the TypeScript layer checks
+// arguments first, so this only guards the addon against direct misuse.
+Napi::TypeError InvalidArgType(Napi::Env env, const char* what);
+
+#endif

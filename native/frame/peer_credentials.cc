@@ -1,0 +1,37 @@
+// peer_credentials.cc: peerCredentials(sock), who is on the other end of a
+// Unix socket, as the kernel recorded it when the pair was made or the
+// connection accepted; the peer cannot forge it.
+//
+// See: unix(7) (SO_PEERCRED), getsockopt(2), credentials(7).
+#include "peer_credentials.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "args.h"
+#include "errno_error.h"
+
+namespace {
+
+Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = static_cast<int>(IntArg(info, 0, "sock", 0, INT32_MAX));
+  ucred cred = {};
+  socklen_t len = sizeof cred;
+  if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    throw ErrnoError(env, errno, "getsockopt");
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, cred.pid));
+  result.Set("uid", Napi::Number::New(env, cred.uid));
+  result.Set("gid", Napi::Number::New(env, cred.gid));
+  return result;
+}
+
+}  // namespace
+
+void InitPeerCredentials(Napi::Env env, Napi::Object exports) {
+  exports.Set("peerCredentials",
+              Napi::Function::New(env, PeerCredentials, "peerCredentials"));
+}

@@ -1,0 +1,27 @@
+// Lab 02 solution, the child's side: find the socket the parent passed.
+//
+// The child does not scan its fds for something that looks like a socket (as
+// the seed does): the parent said where it is, in FDLAB_SOCK_FD, and the
+// child checks that the fd really is a socket before trusting it.
+//
+// See: fstat(2), inode(7) (S_IFSOCK), environ(7).
+import { fstatSync } from 'node:fs';
+import { SOCK_FD_ENV } from './spawn.ts';
+
+/** The fd of the socket the parent passed, or a clear error if there is none. */
+export function inheritedSocket(): number {
+  const value = process.env[SOCK_FD_ENV];
+  if (value === undefined) {
+    throw new Error(`${SOCK_FD_ENV} is not set: this program must be started by its parent with a socket at fd 3`);
+  }
+  if (!/^\d+$/.test(value)) throw new Error(`${SOCK_FD_ENV}=${JSON.stringify(value)} is not an fd number`);
+  const fd = Number(value);
+  let isSocket: boolean;
+  try {
+    isSocket = fstatSync(fd).isSocket();
+  } catch (error) {
+    throw new Error(`${SOCK_FD_ENV}=${fd}, but fd ${fd} is not open in this process`, { cause: error });
+  }
+  if (!isSocket) throw new Error(`${SOCK_FD_ENV}=${fd}, but fd ${fd} is not a socket`);
+  return fd;
+}

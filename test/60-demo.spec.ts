@@ -1,0 +1,60 @@
+// The complete demo (solutions/05-demo): the happy path and both failure
+// paths end with the child reaped, no orphan, and the temp dir removed.
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { processState, runTs, type Run } from './support/processes.ts';
+
+const demo = fileURLToPath(new URL('../solutions/05-demo/demo.ts', import.meta.url));
+
+function tempDirOf(run: Run): string {
+  const match = /made temp dir (\S+)/.exec(run.output);
+  expect(match, run.output).to.not.equal(null);
+  return match![1]!;
+}
+
+function childPidOf(run: Run): number {
+  const match = /spawned child pid (\d+)/.exec(run.output);
+  expect(match, run.output).to.not.equal(null);
+  return Number(match![1]);
+}
+
+function expectNothingLeftBehind(run: Run): void {
+  const pid = childPidOf(run);
+  expect(processState(pid), `child ${pid} after the demo exited`).to.equal('gone');
+  expect(existsSync(tempDirOf(run)), 'the temp dir still exists').to.equal(false);
+}
+
+describe('the demo (solutions/05-demo)', () => {
+  it('prints "parent got: hello from child", reaps the child and exits 0', async () => {
+    const run = await runTs(demo);
+    expect(run.code, run.output).to.equal(0);
+    expect(run.output).to.include('parent got: hello from child');
+    expect(run.output).to.match(/reaped child pid \d+ \(exit code 0\)/);
+    expectNothingLeftBehind(run);
+  });
+
+  it('narrates each step with pids and fd numbers', async () => {
+    const run = await runTs(demo);
+    expect(run.output).to.match(/\[parent \d+\] socketpair: fd \d+ \(ours\) and fd \d+/);
+    expect(run.output).to.match(/\[child \d+\] .*fd 3 is my end of the socketpair/);
+    expect(run.output).to.match(/\[child \d+\] sendmsg: fd \d+ with one byte over fd 3/);
+    expect(run.output).to.match(/\[parent \d+\] recvmsg: 1 byte\(s\) and fd \d+/);
+  });
+
+  it('reports a child that dies before sending through end-of-file, not the timeout', async () => {
+    const run = await runTs(demo, [], { FDLAB_DEMO_FAULT: 'exit-before-send' });
+    expect(run.code, run.output).to.equal(1);
+    expect(run.output).to.match(/error: the child \(pid \d+\) exited with code 3 before sending a file/);
+    expect(run.output).to.not.include('sent nothing within');
+    expectNothingLeftBehind(run);
+  });
+
+  it('times out on a child that never sends, then kills and reaps it', async () => {
+    const run = await runTs(demo, [], { FDLAB_DEMO_FAULT: 'hang-before-send' });
+    expect(run.code, run.output).to.equal(1);
+    expect(run.output).to.match(/error: the child \(pid \d+\) sent nothing within 5000 ms/);
+    expect(run.output).to.match(/killed and reaped child pid \d+ \(was killed by SIGKILL\)/);
+    expectNothingLeftBehind(run);
+  });
+});
