@@ -51,7 +51,7 @@ function exitOf(child: ChildProcess): Promise<Exit> {
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms)));
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 

@@ -3,7 +3,7 @@
 //
 // See: proc(5) (/proc/pid/fd, /proc/pid/fdinfo).
 import { fstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { constants } from 'node:os';
+import { constants } from 'node:fs';
 
 const O_CLOEXEC = 0o2000000;
 
