@@ -21,9 +21,10 @@ $(LABS_ADDON): $(DEPS) $(FRAME) native/trees/labs/binding.gyp $(wildcard labs/*/
 	npm run --silent build:labs
 
 .PHONY: help setup build demo test
+KIT := node --import tsx kit/cli.ts
 
 help: ## list the commands
-	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/; s/%/N/' | expand -t 16
 
 setup: $(DEPS) ## install and build everything (what CI and the devcontainer run)
 	@$(MAKE) --no-print-directory build
@@ -33,6 +34,15 @@ build: $(SOLUTIONS_ADDON) ## build both trees' addons (a labs compile error is r
 
 demo: $(SOLUTIONS_ADDON) ## the complete demo, from solutions/
 	npm run --silent demo
+
+lab-%: $(DEPS) ## check your lab N (builds the labs tree if needed)
+	@$(KIT) lab $*
+
+solution-%: $(DEPS) ## check lab N against solutions/
+	@$(KIT) solution $*
+
+hint-%: $(DEPS) ## the next hint for lab N (LEVEL=k re-reads level k)
+	@$(KIT) hint $* $(LEVEL)
 
 test: build ## the kit's own test suite: type-check, then every test
 	npm run --silent typecheck

@@ -7,12 +7,12 @@
 // the compiler's own file:line lines under a plain sentence, and never
 // touches the solutions build (each tree has its own build folder).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Tree } from '../native/binding.ts';
+import { addonPath, type Tree } from '../native/binding.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { root } from './paths.ts';
 const nodeGyp = join(root, 'node_modules', '.bin', 'node-gyp');
 
 // Build against the headers of the Node that runs us when they are installed
@@ -39,6 +39,34 @@ function diagnostics(output: string): string {
   return lines
     .map((line) => line.replace(/(?:\.\.\/)+((?:labs|solutions|native)\/)/g, '$1').replace(`${root}`, ''))
     .join('\n');
+}
+
+/** Every file a tree's addon is built from: the frame, the gyp files, the tree's C++. */
+function buildInputs(tree: Tree): string[] {
+  const inDir = (dir: string, pattern: RegExp): string[] =>
+    readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+      .filter((name) => pattern.test(name))
+      .map((name) => join(root, dir, name));
+  return [
+    join(root, 'native', 'fdlab.h'),
+    join(root, 'native', 'common.gypi'),
+    join(root, 'native', 'trees', tree, 'binding.gyp'),
+    ...inDir(join('native', 'frame'), /\.(cc|h)$/),
+    ...inDir(tree, /\.(cc|h)$/),
+  ];
+}
+
+/** True when the tree's Release addon is newer than everything it is built from. */
+export function isUpToDate(tree: Tree): boolean {
+  const addon = addonPath(tree, 'Release');
+  if (!existsSync(addon)) return false;
+  const builtAt = statSync(addon).mtimeMs;
+  return buildInputs(tree).every((file) => statSync(file).mtimeMs <= builtAt);
+}
+
+/** Builds the tree's Release addon unless it is up to date (cheap: no node-gyp). */
+export function ensureBuilt(tree: Tree): boolean {
+  return isUpToDate(tree) || buildTree(tree);
 }
 
 export function buildTree(tree: Tree, debug = false): boolean {

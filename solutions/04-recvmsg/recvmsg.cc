@@ -23,10 +23,13 @@ ssize_t fdlab_recvmsg(int sock, void *buf, size_t cap,
   iov.iov_base = buf;
   iov.iov_len = cap;
 
-  // Room for exactly maxfds fds: if the sender sent more, the kernel keeps
-  // what fits, closes the rest on its side and sets MSG_CTRUNC.
+  // Room for maxfds fds, plus one SCM_CREDENTIALS message: a socket with
+  // SO_PASSCRED set gets the sender's credentials on every message, placed
+  // before the fds, and a buffer sized for the fds alone would then be
+  // truncated. If the sender sent more fds than fit, the kernel keeps what
+  // fits, drops the rest and sets MSG_CTRUNC.
   union {
-    char buf[CMSG_SPACE(sizeof(int) * FDLAB_MAX_FDS)];
+    char buf[CMSG_SPACE(sizeof(int) * FDLAB_MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
     cmsghdr align;
   } control;
   msghdr msg;
@@ -34,7 +37,7 @@ ssize_t fdlab_recvmsg(int sock, void *buf, size_t cap,
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control.buf;
-  msg.msg_controllen = CMSG_SPACE(sizeof(int) * maxfds);
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * maxfds) + CMSG_SPACE(sizeof(struct ucred));
 
   // MSG_CMSG_CLOEXEC sets close-on-exec on every received fd atomically, as
   // it is installed; otherwise the next child we spawn inherits them all.

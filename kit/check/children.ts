@@ -1,0 +1,61 @@
+// kit/check/children.ts: child processes in checks. Every child's output is
+// kept, so a check that gives up waiting can show what the child said last;
+// every child is killed and reaped when its test ends.
+//
+// See: wait(2), kill(2).
+import type { ChildProcess } from 'node:child_process';
+
+export interface Tracked {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit once reaped, or fails after `ms` showing the child's last output. */
+  exit(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<ChildProcess>();
+
+export function track(child: ChildProcess): Tracked {
+  running.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+    child.once('error', () => {
+      running.delete(child);
+      resolve({ code: null, signal: null });
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    exit(ms) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const last = output.trim().split('\n').slice(-15).join('\n    ');
+          reject(new Error(`the child (pid ${child.pid}) was still running after ${ms} ms; its last output:\n    ${last || '(nothing)'}`));
+        }, ms);
+      });
+      return Promise.race([exited, late]).finally(() => clearTimeout(timer));
+    },
+  };
+}
+
+/** Kills and reaps every tracked child still running (call from afterEach). */
+export async function reapAll(): Promise<void> {
+  const left = [...running];
+  await Promise.all(
+    left.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+}
