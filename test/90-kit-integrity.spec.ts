@@ -1,0 +1,157 @@
+// Kit integrity, like rustlings' dev check: every lab in the manifest is
+// complete and two-sided. Its check passes against solutions/ and fails
+// against the untouched lab, naming the lab's file and its hint; copying the
+// lab's solution files over a copy of the lab makes `make lab-N` pass; the
+// two trees mirror each other and the edit points are marked.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { loadLabs, type Lab } from '../kit/manifest.ts';
+import { root } from '../kit/paths.ts';
+import { copyProject, type ProjectCopy } from './support/project-copy.ts';
+
+const labs = loadLabs();
+
+function labFolders(tree: 'labs' | 'solutions'): string[] {
+  return readdirSync(join(root, tree), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && /^\d\d-/.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+function filesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/** Files only labs/ has: the lesson and the check. */
+const LAB_ONLY = ['README.md', 'check.spec.ts'];
+
+interface KitRun {
+  code: number | null;
+  output: string;
+}
+
+function kit(copy: ProjectCopy, args: string[]): KitRun {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'kit/cli.ts', ...args], {
+    cwd: copy.dir,
+    encoding: 'utf8',
+    env: { ...process.env, FDLAB_TREE: undefined, FDLAB_CHECK_TREE: undefined, NO_COLOR: '1' },
+    timeout: 120_000,
+  });
+  return { code: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+function copySolutionOver(copy: ProjectCopy, lab: Lab): void {
+  for (const file of lab.files) {
+    cpSync(join(root, 'solutions', lab.folder, file), join(copy.dir, 'labs', lab.folder, file));
+  }
+}
+
+/** The copy's untouched lab files, to put back after each solved run. */
+function snapshotLabFiles(copy: ProjectCopy): Map<string, Buffer> {
+  const snapshot = new Map<string, Buffer>();
+  for (const lab of labs) {
+    for (const file of lab.files) {
+      const path = join(copy.dir, 'labs', lab.folder, file);
+      snapshot.set(path, readFileSync(path));
+    }
+  }
+  return snapshot;
+}
+
+describe('kit integrity', () => {
+  describe('the manifest and the two trees', () => {
+    it('lists exactly the lab folders that exist, in both trees, in order', () => {
+      const listed = labs.map((lab) => lab.folder);
+      expect(listed).to.deep.equal(labFolders('labs'));
+      expect(listed).to.deep.equal(labFolders('solutions'));
+      expect(labs.map((lab) => lab.id)).to.deep.equal(labs.map((_, i) => i + 1));
+      for (const lab of labs) expect(lab.folder.startsWith(String(lab.id).padStart(2, '0'))).to.equal(true);
+    });
+
+    for (const lab of labs) {
+      describe(`lab ${lab.id} (${lab.folder})`, () => {
+        const labDir = join(root, 'labs', lab.folder);
+        const solutionDir = join(root, 'solutions', lab.folder);
+
+        it('mirrors solutions/ path for path (plus its lesson and check)', () => {
+          const labFiles = filesIn(labDir).filter((f) => !LAB_ONLY.includes(f));
+          expect(labFiles).to.deep.equal(filesIn(solutionDir));
+          for (const file of LAB_ONLY) expect(existsSync(join(labDir, file)), `labs/${lab.folder}/${file}`).to.equal(true);
+        });
+
+        it(`marks every file the learner edits with TODO(lab ${lab.id})`, () => {
+          expect(lab.files).to.not.be.empty;
+          for (const file of lab.files) {
+            expect(readFileSync(join(labDir, file), 'utf8'), `labs/${lab.folder}/${file}`).to.include(`TODO(lab ${lab.id})`);
+          }
+        });
+
+        it('has no TODO(lab ...) left in its solution', () => {
+          for (const file of filesIn(solutionDir)) {
+            expect(readFileSync(join(solutionDir, file), 'utf8'), `solutions/${lab.folder}/${file}`).to.not.include('TODO(lab');
+          }
+        });
+
+        it('has at least three hint levels and a lesson with a diagram', () => {
+          expect(lab.hints.length).to.be.at.least(3);
+          expect(readFileSync(join(labDir, 'README.md'), 'utf8')).to.match(/```mermaid\n/);
+        });
+      });
+    }
+  });
+
+  describe('every check is two-sided (in a copy of the project)', function () {
+    this.timeout(180_000);
+    let copy: ProjectCopy;
+    let untouched: Map<string, Buffer>;
+
+    before(() => {
+      copy = copyProject();
+      untouched = snapshotLabFiles(copy);
+      const built = spawnSync(process.execPath, ['--import', 'tsx', 'kit/build.ts', 'all'], {
+        cwd: copy.dir,
+        encoding: 'utf8',
+      });
+      expect(built.status, `${built.stdout}${built.stderr}`).to.equal(0);
+    });
+    after(() => copy?.remove());
+
+    for (const lab of labs) {
+      describe(`lab ${lab.id}`, () => {
+        it(`passes against solutions/ (make solution-${lab.id})`, () => {
+          const run = kit(copy, ['solution', String(lab.id)]);
+          expect(run.code, run.output).to.equal(0);
+          expect(run.output).to.match(/\d+ passed, 0 failed/);
+        });
+
+        it(`fails against the untouched lab, naming its file and make hint-${lab.id}`, () => {
+          const run = kit(copy, ['lab', String(lab.id)]);
+          expect(run.code, run.output).to.not.equal(0);
+          expect(run.output).to.match(/[1-9]\d* failed/);
+          const files = lab.files.map((file) => `labs/${lab.folder}/${file}`);
+          expect(files.some((file) => run.output.includes(file)), `names one of ${files.join(', ')}`).to.equal(true);
+          expect(run.output).to.include(`make hint-${lab.id}`);
+        });
+
+        it(`passes once the lab's solution files are copied over it (make lab-${lab.id})`, () => {
+          // Lab 05 runs the learner's whole stack, so it needs every lab done.
+          for (const done of lab.id === 5 ? labs.filter((l) => l.id <= 5) : [lab]) copySolutionOver(copy, done);
+          try {
+            const run = kit(copy, ['lab', String(lab.id)]);
+            expect(run.code, run.output).to.equal(0);
+            expect(run.output).to.match(/\d+ passed, 0 failed/);
+          } finally {
+            for (const [path, content] of untouched) {
+              if (!readFileSync(path).equals(content)) writeFileSync(path, content);
+            }
+          }
+        });
+      });
+    }
+  });
+});

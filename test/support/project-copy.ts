@@ -1,0 +1,48 @@
+// test/support/project-copy.ts: a throwaway copy of the project, for tests
+// that must build and run the kit as a learner would without touching this
+// checkout. The files are the working tree's (tracked and untracked, never
+// ignored ones), except the labs' edit files, which come from HEAD: the
+// copy starts from untouched labs even in a learner's checkout.
+// node_modules is shared through a symlink; the builds happen in the copy.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadLabs } from '../../kit/manifest.ts';
+import { root } from '../../kit/paths.ts';
+
+function git(args: string[]): string {
+  return execFileSync('git', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+export interface ProjectCopy {
+  dir: string;
+  remove(): void;
+}
+
+export function copyProject(): ProjectCopy {
+  const dir = mkdtempSync(join(tmpdir(), 'fdlab-copy-'));
+  const files = git(['ls-files', '--cached', '--others', '--exclude-standard', '-z']).split('\0').filter(Boolean);
+  for (const file of files) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    try {
+      cpSync(join(root, file), join(dir, file));
+    } catch {
+      // listed by git but deleted in the working tree
+    }
+  }
+  for (const lab of loadLabs()) {
+    for (const file of lab.files) {
+      const path = `labs/${lab.folder}/${file}`;
+      let committed: string;
+      try {
+        committed = git(['show', `HEAD:${path}`]);
+      } catch {
+        continue; // not committed yet: the working tree's copy stands
+      }
+      writeFileSync(join(dir, path), committed);
+    }
+  }
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
