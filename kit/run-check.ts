@@ -46,9 +46,20 @@ export async function runCheck(lab: Lab, tree: Tree, options: RunOptions = {}): 
   const child = spawn(process.execPath, [mocha, '--config', join(root, 'kit', 'check.mocharc.json'), checkFile(lab)], {
     cwd: root,
     stdio: options.quiet ? 'ignore' : 'inherit',
-    env: { ...process.env, FDLAB_CHECK_TREE: tree, FDLAB_CHECK_LAB: String(lab.id), FDLAB_CHECK_RESULT: result },
+    // FDLAB_TREE is not passed on: a check chooses each piece's tree itself.
+    env: { ...process.env, FDLAB_TREE: undefined, FDLAB_CHECK_TREE: tree, FDLAB_CHECK_LAB: String(lab.id), FDLAB_CHECK_RESULT: result },
   });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (!existsSync(result)) return failedBeforeRunning(lab, tree, `the check crashed before reporting (exit code ${code})`);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('exit', (c, s) => resolve([c, s])),
+  );
+  if (!existsSync(result)) {
+    // The check process itself died: most often the lab's C++ crashed it
+    // (a signal) or hung it until killed. Say so; nothing else will.
+    const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+    const files = lab.files.map((f) => labFile(tree, lab, f)).join(', ');
+    const why = `the check process ${how} before it could report: ${signal === 'SIGSEGV' || signal === 'SIGABRT' ? `the code in ${files} crashed it (a bad pointer or a buffer overrun?)` : 'see its output above'}`;
+    if (!options.quiet) process.stderr.write(`\nlab ${lab.id}: ${why}.\nStuck? make hint-${lab.id}\n`);
+    return failedBeforeRunning(lab, tree, why);
+  }
   return readResult(tree, lab.id)!;
 }

@@ -20,6 +20,11 @@ export function track(child: ChildProcess): Tracked {
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      running.delete(child);
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
     child.once('exit', (code, signal) => {
       running.delete(child);
       resolve({ code, signal });

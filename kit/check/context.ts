@@ -7,6 +7,7 @@ import { AssertionError } from 'node:assert';
 import type { Tree } from '../../native/binding.ts';
 import { openFdlab, type Fdlab } from '../../native/index.ts';
 import { findLab, labFile, type Lab } from '../manifest.ts';
+import { root } from '../paths.ts';
 
 export interface LabContext {
   lab: Lab;
@@ -35,7 +36,10 @@ export function labContext(id: number): LabContext {
   const tree = checkTree();
   const file = (name = lab.files[0]!): string => labFile(tree, lab, name);
   const fail = (did: string, expected: string, where = file()): never => {
-    const error = new AssertionError({ message: `${did}\n  expected: ${expected}\n  in: ${where}` });
+    // Paths relative to the project, as the learner sees them (Mocha would
+    // shorten its own copy of absolute ones and print the message twice).
+    const relative = (text: string): string => text.replaceAll(root, '');
+    const error = new AssertionError({ message: relative(`${did}\n  expected: ${expected}\n  in: ${where}`) });
     // The message says it all; a stack into the kit would only distract.
     error.stack = error.message;
     throw error;

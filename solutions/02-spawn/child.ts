@@ -14,6 +14,8 @@ export function inheritedSocket(): number {
   if (value === undefined) {
     throw new Error(`${SOCK_FD_ENV} is not set: this program must be started by its parent with a socket at fd 3`);
   }
+  // Digits only: Number('') is 0 (stdin), and parseInt('3x'), Number('0x3')
+  // and Number('3.0') are all 3, so a lax parse turns nonsense into an fd.
   if (!/^\d+$/.test(value)) throw new Error(`${SOCK_FD_ENV}=${JSON.stringify(value)} is not an fd number`);
   const fd = Number(value);
   let isSocket: boolean;
@@ -22,6 +24,8 @@ export function inheritedSocket(): number {
   } catch (error) {
     throw new Error(`${SOCK_FD_ENV}=${fd}, but fd ${fd} is not open in this process`, { cause: error });
   }
+  // "Open" is not enough: in a Node process that inherited nothing at fd 3,
+  // fd 3 is Node's own epoll fd. Only a socket can be the parent's end.
   if (!isSocket) throw new Error(`${SOCK_FD_ENV}=${fd}, but fd ${fd} is not a socket`);
   return fd;
 }
