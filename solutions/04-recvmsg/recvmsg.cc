@@ -5,7 +5,8 @@
 // installs them in our fd table as it returns, so from that moment they are
 // ours to close, including when something goes wrong.
 //
-// See: recvmsg(2), unix(7) (SCM_RIGHTS, MSG_CMSG_CLOEXEC), cmsg(3).
+// See: recvmsg(2), unix(7) (SCM_RIGHTS, SCM_CREDENTIALS, MSG_CMSG_CLOEXEC),
+// cmsg(3).
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,7 +17,9 @@
 
 ssize_t fdlab_recvmsg(int sock, void *buf, size_t cap,
                       int *fds, size_t maxfds, size_t *nfds, int flags) {
+  // Every early return below reports no fds.
   *nfds = 0;
+  // The control buffer below has room for FDLAB_MAX_FDS fds at most.
   if (maxfds > FDLAB_MAX_FDS) maxfds = FDLAB_MAX_FDS;
 
   iovec iov;
@@ -26,8 +29,9 @@ ssize_t fdlab_recvmsg(int sock, void *buf, size_t cap,
   // Room for maxfds fds, plus one SCM_CREDENTIALS message: a socket with
   // SO_PASSCRED set gets the sender's credentials on every message, placed
   // before the fds, and a buffer sized for the fds alone would then be
-  // truncated. If the sender sent more fds than fit, the kernel keeps what
-  // fits, drops the rest and sets MSG_CTRUNC.
+  // truncated. If the sender sent more fds than fit, the kernel installs
+  // what fits, closes the rest and sets MSG_CTRUNC in msg_flags, and
+  // recvmsg still succeeds. The union aligns the buffer for cmsghdr.
   union {
     char buf[CMSG_SPACE(sizeof(int) * FDLAB_MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
     cmsghdr align;
@@ -47,7 +51,8 @@ ssize_t fdlab_recvmsg(int sock, void *buf, size_t cap,
   } while (got < 0 && errno == EINTR);  // a signal handler ran: try again
   if (got < 0) return -1;
 
-  // A truncated control message means fds were lost on the way.
+  // A truncated control message means fds were lost on the way. Only this
+  // flag says so: the call itself succeeded.
   bool truncated = (msg.msg_flags & MSG_CTRUNC) != 0;
 
   // Walk every control message, not just the first: other kinds (such as
@@ -63,9 +68,10 @@ ssize_t fdlab_recvmsg(int sock, void *buf, size_t cap,
       if (*nfds < maxfds) {
         fds[(*nfds)++] = fd;
       } else {
-        // CMSG_SPACE rounds up to the alignment, so the kernel can fit an
-        // fd or more past maxfds into the padding. More than asked for is
-        // truncation too: close it and fail below.
+        // The kernel fills all the room it is given: CMSG_SPACE's padding,
+        // and the credentials' room when SO_PASSCRED is off, hold fds past
+        // maxfds. More than asked for is truncation too: close it and fail
+        // below.
         close(fd);
         truncated = true;
       }
