@@ -4,7 +4,7 @@
 // lab's solution files over a copy of the lab makes `make lab-N` pass; the
 // two trees mirror each other and the edit points are marked.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadLabs, type Lab } from '../kit/manifest.ts';
@@ -35,14 +35,30 @@ interface KitRun {
   output: string;
 }
 
-function kit(copy: ProjectCopy, args: string[]): KitRun {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'kit/cli.ts', ...args], {
+/**
+ * Runs the kit CLI in the copy. It runs in its own process group, so that a
+ * check that hangs is killed with every process it started, not just the CLI.
+ */
+function kit(copy: ProjectCopy, args: string[], timeoutMs = 120_000): Promise<KitRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'kit/cli.ts', ...args], {
     cwd: copy.dir,
-    encoding: 'utf8',
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FDLAB_TREE: undefined, FDLAB_CHECK_TREE: undefined, NO_COLOR: '1' },
-    timeout: 120_000,
   });
-  return { code: run.status, output: `${run.stdout}${run.stderr}` };
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      output += `\n(killed after ${timeoutMs} ms)`;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
 }
 
 function copySolutionOver(copy: ProjectCopy, lab: Lab): void {
@@ -123,14 +139,14 @@ describe('kit integrity', () => {
 
     for (const lab of labs) {
       describe(`lab ${lab.id}`, () => {
-        it(`passes against solutions/ (make solution-${lab.id})`, () => {
-          const run = kit(copy, ['solution', String(lab.id)]);
+        it(`passes against solutions/ (make solution-${lab.id})`, async () => {
+          const run = await kit(copy, ['solution', String(lab.id)]);
           expect(run.code, run.output).to.equal(0);
           expect(run.output).to.match(/\d+ passed, 0 failed/);
         });
 
-        it(`fails against the untouched lab, naming its file and make hint-${lab.id}`, () => {
-          const run = kit(copy, ['lab', String(lab.id)]);
+        it(`fails against the untouched lab, naming its file and make hint-${lab.id}`, async () => {
+          const run = await kit(copy, ['lab', String(lab.id)]);
           expect(run.code, run.output).to.not.equal(0);
           expect(run.output).to.match(/[1-9]\d* failed/);
           const files = lab.files.map((file) => `labs/${lab.folder}/${file}`);
@@ -138,11 +154,11 @@ describe('kit integrity', () => {
           expect(run.output).to.include(`make hint-${lab.id}`);
         });
 
-        it(`passes once the lab's solution files are copied over it (make lab-${lab.id})`, () => {
+        it(`passes once the lab's solution files are copied over it (make lab-${lab.id})`, async () => {
           // Lab 05 runs the learner's whole stack, so it needs every lab done.
           for (const done of lab.id === 5 ? labs.filter((l) => l.id <= 5) : [lab]) copySolutionOver(copy, done);
           try {
-            const run = kit(copy, ['lab', String(lab.id)]);
+            const run = await kit(copy, ['lab', String(lab.id)]);
             expect(run.code, run.output).to.equal(0);
             expect(run.output).to.match(/\d+ passed, 0 failed/);
           } finally {
