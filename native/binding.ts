@@ -42,9 +42,18 @@ export interface Binding {
   PollWatcher: new (fd: number, onEvent: (status: number, events: number) => void) => PollWatcher;
 }
 
-/** Where a tree's addon is built ('Release', or 'Debug' for gdb). */
-export function addonPath(tree: Tree, buildType = process.env.FDLAB_BUILD_TYPE ?? 'Release'): string {
-  return fileURLToPath(new URL(`./trees/${tree}/build/${buildType}/fdlab_${tree}.node`, import.meta.url));
+/**
+ * Where a tree's addon is built ('Release', or 'Debug' for gdb).
+ * FDLAB_ADDON_VARIANT=asan picks the sanitizer build of the same tree
+ * (native/trees/<tree>-asan, made by `make asan`).
+ */
+export function addonPath(
+  tree: Tree,
+  buildType = process.env.FDLAB_BUILD_TYPE ?? 'Release',
+  variant = process.env.FDLAB_ADDON_VARIANT ?? '',
+): string {
+  const dir = variant === '' ? tree : `${tree}-${variant}`;
+  return fileURLToPath(new URL(`./trees/${dir}/build/${buildType}/fdlab_${tree}.node`, import.meta.url));
 }
 
 const loaded = new Map<Tree, Binding>();

@@ -16,7 +16,10 @@
     'dependencies': [
       "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
     ],
-    'defines': ['NAPI_VERSION=8'],
+    # A Worker being terminated can no longer run JavaScript, so an error
+    # thrown to it cannot be thrown: without this, node-addon-api turns that
+    # into a C++ exception nothing catches, and the whole process aborts.
+    'defines': ['NAPI_VERSION=8', 'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS'],
     'cflags_cc': ['-std=c++17', '-Wall', '-Wextra', '-fvisibility=hidden'],
   },
 }

@@ -76,12 +76,14 @@ function createFdlab(binding: Binding): Fdlab {
 
   // A stream may take fewer bytes than offered; the rest follows without
   // fds (they travel once, with the first byte). Returns the bytes sent.
+  // Not a do-while: its `continue` would test `offset < length` and give up
+  // on an empty payload whose first try found the socket full.
   async function sendFds(sock: number, fds: readonly number[], data?: Uint8Array | string): Promise<number> {
     checkFd('sock', sock);
     let pending = checkFdList(fds);
     const bytes = toBytes(data);
     let offset = 0;
-    do {
+    for (;;) {
       const sent = binding.sendmsg(sock, pending, bytes.subarray(offset), true);
       if (sent < 0) {
         await waitReady(binding, sock, binding.WRITABLE, { syscall: 'sendmsg' });
@@ -89,8 +91,8 @@ function createFdlab(binding: Binding): Fdlab {
       }
       pending = [];
       offset += sent;
-    } while (offset < bytes.length);
-    return offset; // at least 1: an empty payload is sent as one byte
+      if (offset >= bytes.length) return offset; // at least 1: an empty payload is sent as one byte
+    }
   }
 
   function sendFdsSync(sock: number, fds: readonly number[], data?: Uint8Array | string): number {
@@ -98,7 +100,7 @@ function createFdlab(binding: Binding): Fdlab {
     let pending = checkFdList(fds);
     const bytes = toBytes(data);
     let offset = 0;
-    do {
+    for (;;) {
       const sent = binding.sendmsg(sock, pending, bytes.subarray(offset), false);
       if (sent < 0) {
         // Only a socket someone made O_NONBLOCK gets here: wait, then retry.
@@ -107,8 +109,8 @@ function createFdlab(binding: Binding): Fdlab {
       }
       pending = [];
       offset += sent;
-    } while (offset < bytes.length);
-    return offset; // at least 1: an empty payload is sent as one byte
+      if (offset >= bytes.length) return offset; // at least 1: an empty payload is sent as one byte
+    }
   }
 
   async function recvFds(sock: number, options?: RecvOptions): Promise<Received | null> {
@@ -119,6 +121,9 @@ function createFdlab(binding: Binding): Fdlab {
     for (;;) {
       const message = binding.recvmsg(sock, opts.maxBytes, opts.maxFds, true);
       if (message !== undefined) return message;
+      // The deadline is checked on every pass, not only by the wait: a socket
+      // that polls readable yet has nothing to take must still time out.
+      if (deadline !== undefined && performance.now() >= deadline) throw timeoutError('recvmsg', opts.timeoutMs!);
       await waitReady(binding, sock, binding.READABLE, {
         deadline,
         timeoutMs: opts.timeoutMs,
@@ -137,8 +142,13 @@ function createFdlab(binding: Binding): Fdlab {
       // Without a timeout, block in recvmsg itself: one syscall per message.
       const message = binding.recvmsg(sock, opts.maxBytes, opts.maxFds, deadline !== undefined);
       if (message !== undefined) return message;
-      const left = deadline === undefined ? -1 : Math.max(0, Math.ceil(deadline - performance.now()));
-      if (!binding.waitSync(sock, binding.READABLE, left)) throw timeoutError('recvmsg', opts.timeoutMs ?? 0);
+      // Checked on every pass, as in recvFds.
+      let left = -1; // forever
+      if (deadline !== undefined) {
+        left = Math.ceil(deadline - performance.now());
+        if (left <= 0) throw timeoutError('recvmsg', opts.timeoutMs!);
+      }
+      if (!binding.waitSync(sock, binding.READABLE, left)) throw timeoutError('recvmsg', opts.timeoutMs!);
     }
   }
 

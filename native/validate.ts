@@ -35,7 +35,11 @@ export function checkFdList(value: unknown): number[] {
   if (value.length > MAX_FDS) {
     throw outOfRange('fds.length', `<= ${MAX_FDS} (SCM_MAX_FD, the most one message may carry)`, value.length);
   }
-  return value.map((fd, i) => checkFd(`fds[${i}]`, fd));
+  // An index loop, not map(): map skips the holes of a sparse array, and a
+  // hole would reach the addon unchecked.
+  const fds: number[] = [];
+  for (let i = 0; i < value.length; i++) fds.push(checkFd(`fds[${i}]`, value[i]));
+  return fds;
 }
 
 export function toBytes(value: unknown): Uint8Array {

@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include <algorithm>
 #include <string>
 
 #include "errno_error.h"
@@ -47,7 +48,8 @@ std::vector<int> FdArrayArg(const Napi::CallbackInfo& info, size_t index,
   }
   Napi::Array array = info[index].As<Napi::Array>();
   std::vector<int> fds;
-  fds.reserve(array.Length());
+  // Not the length itself: a sparse array may claim 2^32 - 1 entries.
+  fds.reserve(std::min<uint32_t>(array.Length(), 256));
   for (uint32_t i = 0; i < array.Length(); i++) {
     fds.push_back(static_cast<int>(
         ToWholeNumber(info.Env(), array.Get(i), name, 0, INT32_MAX)));

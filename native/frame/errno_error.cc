@@ -46,6 +46,12 @@ std::string Describe(int err, const char* syscall) {
 }  // namespace
 
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
+  if (err <= 0) return ErrnoError(env, err, syscall, "");
+  return ErrnoError(env, err, syscall, Describe(err, syscall));
+}
+
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall,
+                       const std::string& detail) {
   // A lab function that returns -1 without setting errno is a bug in that
   // function; report it as such rather than as "Unknown system error 0".
   if (err <= 0) {
@@ -57,7 +63,7 @@ Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall) {
     return error;
   }
   std::string code = uv_err_name(-err);
-  std::string message = code + ": " + Describe(err, syscall) + ", " + syscall;
+  std::string message = code + ": " + detail + ", " + syscall;
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("errno", Napi::Number::New(env, -err));
   error.Set("code", Napi::String::New(env, code));

@@ -9,8 +9,15 @@
 
 #include <napi.h>
 
+#include <string>
+
 // err is a positive errno value (as set by a failed syscall).
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall);
+
+// The same error with `detail` in place of the standard text, for when the
+// frame knows more about the cause than strerror does.
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall,
+                       const std::string& detail);
 
 // A TypeError with code ERR_INVALID_ARG_TYPE; the TypeScript layer checks
 // arguments first, so this only guards the addon against direct misuse.

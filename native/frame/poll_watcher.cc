@@ -69,6 +69,10 @@ PollWatcher::PollWatcher(const Napi::CallbackInfo& info)
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
     throw Napi::Error::New(env, "no event loop for this environment");
   }
+  // Everything that may throw comes before the handle exists: a throwing
+  // constructor never runs the destructor that would close it.
+  callback_ = Napi::Persistent(info[1].As<Napi::Function>());
+  async_context_ = std::make_unique<Napi::AsyncContext>(env, "fdlab:PollWatcher");
   std::shared_ptr<PollState>& state = StateOf(env);
   auto* handle = new Handle{{}, this, state};
   int err = uv_poll_init(loop, &handle->poll, fd);
@@ -80,8 +84,6 @@ PollWatcher::PollWatcher(const Napi::CallbackInfo& info)
   handle_ = handle;
   state->open.insert(this);
   state->handles_alive++;
-  callback_ = Napi::Persistent(info[1].As<Napi::Function>());
-  async_context_ = std::make_unique<Napi::AsyncContext>(env, "fdlab:PollWatcher");
 }
 
 PollWatcher::~PollWatcher() { Close(); }
@@ -124,18 +126,33 @@ Napi::Value PollWatcher::CloseFromJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Plain Node-API calls here, no C++ exceptions: libuv calls this, so nothing
+// above could catch one, and a Worker being terminated can still deliver
+// the events its last poll returned. Its JavaScript can no longer run then:
+// each call fails, and the event is dropped, as the Worker is going away.
 void PollWatcher::OnPoll(uv_poll_t* poll, int status, int events) {
   PollWatcher* self = static_cast<Handle*>(poll->data)->owner;
   if (self == nullptr) return;
-  Napi::Env env = self->Env();
-  Napi::HandleScope scope(env);
-  try {
-    self->callback_.MakeCallback(
-        self->Value(),
-        {Napi::Number::New(env, status), Napi::Number::New(env, events)},
-        *self->async_context_);
-  } catch (const Napi::Error& error) {
-    // Nothing above us can catch it: hand it to process 'uncaughtException'.
-    napi_fatal_exception(env, error.Value());
+  napi_env env = self->Env();
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value receiver = nullptr;
+  napi_value callback = nullptr;
+  napi_value argv[2];
+  napi_value result;
+  if (napi_get_reference_value(env, self->callback_, &callback) == napi_ok &&
+      napi_get_reference_value(env, static_cast<napi_ref>(*self), &receiver) == napi_ok &&
+      callback != nullptr && receiver != nullptr &&
+      napi_create_int32(env, status, &argv[0]) == napi_ok &&
+      napi_create_int32(env, events, &argv[1]) == napi_ok &&
+      napi_make_callback(env, *self->async_context_, receiver, callback, 2, argv,
+                         &result) == napi_pending_exception) {
+    // The callback threw: hand the error to process 'uncaughtException',
+    // as an exception in any other callback from the loop would be.
+    napi_value error;
+    if (napi_get_and_clear_last_exception(env, &error) == napi_ok) {
+      napi_fatal_exception(env, error);
+    }
   }
+  napi_close_handle_scope(env, scope);
 }

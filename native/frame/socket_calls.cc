@@ -3,16 +3,20 @@
 // the result into JavaScript values (fds owned by UniqueFd until JavaScript
 // holds them) or a Node-style error.
 //
-// See: socketpair(2), sendmsg(2), recvmsg(2), close(2).
+// See: socketpair(2), sendmsg(2), recvmsg(2), close(2), getrlimit(2)
+// (RLIMIT_NOFILE), proc(5) (/proc/self/fd).
 #include "socket_calls.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -35,6 +39,42 @@ Napi::Error ContractError(Napi::Env env, const std::string& what) {
       Napi::Error::New(env, what + " (in the " FDLAB_TREE " tree)");
   error.Set("code", Napi::String::New(env, "ERR_FDLAB_CONTRACT"));
   return error;
+}
+
+// How many more fds this process may open now: RLIMIT_NOFILE less the fds
+// already open. -1 when that cannot be told (no limit, no /proc).
+int64_t FdRoom(int64_t* limit) {
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return -1;
+  *limit = static_cast<int64_t>(rl.rlim_cur);
+  DIR* dir = opendir("/proc/self/fd");
+  // Not even one fd to spare for the listing: there is no room at all.
+  if (dir == nullptr) return errno == EMFILE ? 0 : -1;
+  int64_t open = -1;  // the listing's own fd is not the caller's
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') open++;
+  }
+  closedir(dir);
+  return std::max<int64_t>(0, *limit - open);
+}
+
+// recvmsg's MSG_CTRUNC, which the lab reports as EMSGSIZE, has two causes:
+// more fds were sent than the control buffer holds (maxFds), or this
+// process had no room left in its fd table, so the kernel dropped the fds
+// that did not fit. Told apart, the second is EMFILE, as open(2) would say.
+Napi::Error TruncationError(Napi::Env env, size_t max_fds) {
+  int64_t limit = 0;
+  int64_t room = FdRoom(&limit);
+  if (room < 0 || static_cast<uint64_t>(room) >= max_fds) {
+    return ErrnoError(env, EMSGSIZE, "recvmsg");
+  }
+  return ErrnoError(
+      env, EMFILE, "recvmsg",
+      "too many open files: the message's fds did not fit, as this process "
+      "had room for only " + std::to_string(room) + " more under its "
+      "open-file limit (RLIMIT_NOFILE " + std::to_string(limit) + ") or more "
+      "than maxFds (" + std::to_string(max_fds) + ") were sent; the kernel "
+      "dropped those that did not fit and every fd that did arrive was closed");
 }
 
 // socketpair(type: number): [number, number]
@@ -74,6 +114,13 @@ Napi::Value SendMsg(const Napi::CallbackInfo& info) {
     if (WouldBlock(errno)) return Napi::Number::New(env, -1);
     throw ErrnoError(env, errno, "sendmsg");
   }
+  // Zero bytes sent would make the caller's send loop spin forever.
+  size_t offered = std::max<size_t>(data.ByteLength(), 1);
+  if (sent == 0 || static_cast<size_t>(sent) > offered) {
+    throw ContractError(env, "fdlab_sendmsg reported " + std::to_string(sent) +
+                                 " bytes sent of " + std::to_string(offered) +
+                                 " offered");
+  }
   return Napi::Number::New(env, static_cast<double>(sent));
 }
 
@@ -87,7 +134,9 @@ Napi::Value RecvMsg(const Napi::CallbackInfo& info) {
   size_t max_fds = static_cast<size_t>(IntArg(info, 2, "maxFds", 1, FDLAB_MAX_FDS));
   bool nonblocking = BoolArg(info, 3, "nonblocking");
 
-  std::unique_ptr<char[]> buf(new char[cap]);
+  // Up to 1 GiB: failing to get it is an error, not a crash.
+  std::unique_ptr<char[]> buf(new (std::nothrow) char[cap]);
+  if (buf == nullptr) throw ErrnoError(env, ENOMEM, "recvmsg");
   int fds[FDLAB_MAX_FDS];
   std::fill(fds, fds + FDLAB_MAX_FDS, -1);
   size_t nfds = 0;
@@ -95,17 +144,23 @@ Napi::Value RecvMsg(const Napi::CallbackInfo& info) {
   ssize_t got = fdlab_recvmsg(sock, buf.get(), cap, fds, max_fds, &nfds,
                               nonblocking ? MSG_DONTWAIT : 0);
   if (got < 0) {
-    if (WouldBlock(errno)) return env.Undefined();
-    throw ErrnoError(env, errno, "recvmsg");
+    int err = errno;
+    if (WouldBlock(err)) return env.Undefined();
+    if (err == EMSGSIZE) throw TruncationError(env, max_fds);
+    throw ErrnoError(env, err, "recvmsg");
   }
-  // From here until JavaScript holds them, the fds belong to these guards.
-  std::vector<UniqueFd> received;
-  for (size_t i = 0; i < std::min(nfds, max_fds); i++) received.emplace_back(fds[i]);
+  // A function that reports more than it was given room for has written
+  // who knows what into fds: closing those numbers could close the caller's
+  // own files (a uid of 0 read as an fd is stdin), so none is touched.
   if (nfds > max_fds || static_cast<size_t>(got) > cap) {
     throw ContractError(env, "fdlab_recvmsg reported " + std::to_string(got) +
                                  " bytes and " + std::to_string(nfds) +
-                                 " fds, more than the buffers it was given");
+                                 " fds, more than the buffers it was given; "
+                                 "no fd was closed");
   }
+  // From here until JavaScript holds them, the fds belong to these guards.
+  std::vector<UniqueFd> received;
+  for (size_t i = 0; i < nfds; i++) received.emplace_back(fds[i]);
   if (got == 0 && nfds == 0) return env.Null();
 
   Napi::Array fd_array = Napi::Array::New(env, nfds);

@@ -23,7 +23,11 @@ import { spawnWithSocket } from '../02-spawn/spawn.ts';
 
 const RECEIVE_TIMEOUT_MS = 5000;
 const EXIT_TIMEOUT_MS = 5000;
-/** Test hook: makes the child fail on purpose ('exit-before-send' or 'hang-before-send'). */
+/**
+ * Test hook: makes the child fail on purpose ('exit-before-send' or
+ * 'hang-before-send'), or pause at a step until its parent closes the socket
+ * ('pause-after-write', 'pause-after-send'), so a test can kill either side there.
+ */
 const FAULT_ENV = 'FDLAB_DEMO_FAULT';
 
 function say(role: 'parent' | 'child', text: string): void {
@@ -117,7 +121,14 @@ async function runParent(): Promise<void> {
   }
 }
 
-function runChild(tempDir: string): void {
+/** Waits for end-of-file on sock: the parent closed its end, or died. */
+async function pauseUntilEof(sock: number, step: string): Promise<void> {
+  say('child', `pausing ${step} until the parent closes its end (FDLAB_DEMO_FAULT)`);
+  await recvFds(sock);
+  say('child', 'end-of-file: the parent closed its end; going on');
+}
+
+async function runChild(tempDir: string): Promise<void> {
   const sock = inheritedSocket();
   say('child', `pid ${process.pid}, parent ${process.ppid}; fd ${sock} is my end of the socketpair`);
   const fault = process.env[FAULT_ENV];
@@ -138,15 +149,17 @@ function runChild(tempDir: string): void {
   // writes and then seeks back to 0 for the same reason.
   writeSync(fileFd, 'hello from child\n', 0);
   say('child', `wrote "hello from child" to ${path} (fd ${fileFd})`);
+  if (fault === 'pause-after-write') await pauseUntilEof(sock, 'after writing, before sending');
   sendFdsSync(sock, [fileFd]);
   say('child', `sendmsg: fd ${fileFd} with one byte over fd ${sock} (SCM_RIGHTS)`);
+  if (fault === 'pause-after-send') await pauseUntilEof(sock, 'after sending');
   // Sending gave the parent its own reference; ours can go.
   closeFd(fileFd);
   closeFd(sock);
 }
 
 if (process.argv[2] === 'child') {
-  runChild(process.argv[3] ?? '');
+  await runChild(process.argv[3] ?? '');
 } else {
   runParent().catch((error: unknown) => {
     const text = error instanceof DemoError ? error.message : String((error as Error)?.stack ?? error);
