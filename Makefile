@@ -20,7 +20,7 @@ $(SOLUTIONS_ADDON): $(DEPS) $(FRAME) native/trees/solutions/binding.gyp $(wildca
 $(LABS_ADDON): $(DEPS) $(FRAME) native/trees/labs/binding.gyp $(wildcard labs/*/*.cc)
 	npm run --silent build:labs
 
-.PHONY: help setup build demo test
+.PHONY: help setup build demo trace bench test
 KIT := node --import tsx kit/cli.ts
 
 help: ## list the commands
@@ -35,6 +35,12 @@ build: $(SOLUTIONS_ADDON) ## build both trees' addons (a labs compile error is r
 demo: $(SOLUTIONS_ADDON) ## the complete demo, from solutions/
 	npm run --silent demo
 
+trace: $(SOLUTIONS_ADDON) ## the demo under strace: the real syscalls, SCM_RIGHTS decoded, per process
+	@$(KIT) trace
+
+bench: $(SOLUTIONS_ADDON) ## the benchmarks (bench/README.md explains them)
+	npm run --silent bench
+
 lab-%: $(DEPS) ## check your lab N (builds the labs tree if needed)
 	@$(KIT) lab $*
 
@@ -44,6 +50,39 @@ solution-%: $(DEPS) ## check lab N against solutions/
 hint-%: $(DEPS) ## the next hint for lab N (LEVEL=k re-reads level k)
 	@$(KIT) hint $* $(LEVEL)
 
+# The learner's path (kit/commands/): where am I, keep checking, start over,
+# and what is wrong with this machine.
+.PHONY: check status watch doctor
+check: $(DEPS) ## check the lab you are working on (the lowest not passed; LAB=N picks one)
+	@$(KIT) check $(LAB)
+
+status: $(DEPS) ## every lab: passed / failing / not started, hints read (FRESH=1 rechecks all)
+	@$(KIT) status $(if $(FRESH),--fresh)
+
+watch: $(DEPS) ## recheck the lab you are working on at every save (LAB=N picks one)
+	@$(KIT) watch $(LAB)
+
+reset-%: $(DEPS) ## restore lab N's files to their starting state (backup in .fdlab/backups/)
+	@$(KIT) reset $*
+
+doctor: $(DEPS) ## check this machine for what the labs need; prints the fix for each problem
+	@$(KIT) doctor
+
 test: build ## the kit's own test suite: type-check, then every test
 	npm run --silent typecheck
 	npm test
+
+# Reliability (reliability/): the long runs and the sanitizers. `make test`
+# runs a short seeded fuzz and a short soak; these print the full figures.
+.PHONY: fuzz soak asan memcheck
+fuzz: $(SOLUTIONS_ADDON) ## fuzz the public API: 10,000 random call sequences (FDLAB_FUZZ_SEED=n replays one)
+	npm run --silent fuzz
+
+soak: $(SOLUTIONS_ADDON) ## 100,000 send/receive cycles with error paths: fd count and RSS growth
+	npm run --silent soak
+
+asan: $(DEPS) ## the API tests against the addon built with AddressSanitizer + UBSan
+	npm run --silent asan
+
+memcheck: $(SOLUTIONS_ADDON) ## a focused workload under valgrind memcheck: errors in fdlab's own code
+	npm run --silent memcheck

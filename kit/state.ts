@@ -1,9 +1,10 @@
 // kit/state.ts: the learner's progress, kept outside their code in the
 // git-ignored .fdlab/ folder: the last check results, hint levels reached,
 // and backups made by `make reset-N`.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Tree } from '../native/binding.ts';
+import type { Lab } from './manifest.ts';
 import { root } from './paths.ts';
 
 export const stateDir = process.env.FDLAB_STATE_DIR ?? join(root, '.fdlab');
@@ -31,6 +32,25 @@ export function readResult(tree: Tree, lab: number): CheckResult | undefined {
   }
 }
 
+/** A check passed when it ran something and nothing failed. */
+export function isPassing(result: CheckResult | undefined): boolean {
+  return result !== undefined && result.failed === 0 && result.passed > 0;
+}
+
+/** Forgets a lab's last result (after `make reset-N` it no longer applies). */
+export function removeResult(tree: Tree, lab: number): void {
+  rmSync(resultFile(tree, lab), { force: true });
+}
+
+/**
+ * The lab being worked on: the lowest one whose last check against labs/
+ * did not pass (never run counts as not passed), or undefined once every
+ * lab passes. `make watch`, `make check` and `make status` agree on it.
+ */
+export function labBeingWorkedOn(labs: readonly Lab[]): Lab | undefined {
+  return labs.find((lab) => !isPassing(readResult('labs', lab.id)));
+}
+
 /** Records a result the check could not record itself (its build failed). */
 export function writeResult(result: CheckResult): void {
   const file = resultFile(result.tree, result.lab);
@@ -53,3 +73,6 @@ export function saveHintLevel(lab: number, level: number): void {
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(hintsFile(), `${JSON.stringify({ ...hintLevels(), [lab]: level }, null, 2)}\n`);
 }
+
+/** Where `make reset-N` keeps what it replaced, one folder per reset. */
+export const backupsDir = join(stateDir, 'backups');

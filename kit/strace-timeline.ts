@@ -92,6 +92,7 @@ export function demoTimeline(straceOutput: string, roles: Roles): TraceEvent[] {
     else if (call === 'recvmsg' && t.includes('SCM_RIGHTS')) add(line, 'the same open file, under a new fd number');
     else if (call === 'recvmsg' && t.includes('EAGAIN')) add(line, 'nothing yet: wait on the event loop');
     else if (call === 'recvmsg' && / = 0$/.test(t)) add(line, 'end of file: the peer closed');
+    else if ((call === 'sendmsg' || call === 'recvmsg') && / = [1-9]\d*$/.test(t)) add(line, 'a message with no fds');
     else if (call === 'close') {
       const inode = /UNIX-\w+:\[(\d+)/.exec(t)?.[1];
       if ((inode !== undefined && pairInodes.has(inode)) || demoFile.test(t)) add(line, 'close');

@@ -5,7 +5,7 @@ import { pbkdf2 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { openFdlab } from '../native/index.ts';
-import { expectNoFdLeak } from './support/fds.ts';
+import { expectNoFdLeak, fdInfo } from './support/fds.ts';
 
 const fdlab = openFdlab('solutions');
 const PENDING = 64;
@@ -34,6 +34,22 @@ describe('the event loop', () => {
         expect(messages.map((m) => m!.data.toString())).to.deep.equal(pairs.map((_, i) => `msg ${i}`));
       } finally {
         pairs.flat().forEach((fd) => fdlab.closeFd(fd));
+      }
+    }));
+
+  it('leaves a blocking socket blocking once a wait on it ends (libuv sets O_NONBLOCK while it polls)', () =>
+    expectNoFdLeak(async () => {
+      const [a, b] = fdlab.socketpair();
+      try {
+        const receiving = fdlab.recvFds(b);
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(fdInfo(b).nonblocking, 'while the receive waits').to.equal(true);
+        fdlab.sendFdsSync(a, [], 'x');
+        await receiving;
+        expect(fdInfo(b).nonblocking, 'after the receive').to.equal(false);
+      } finally {
+        fdlab.closeFd(a);
+        fdlab.closeFd(b);
       }
     }));
 

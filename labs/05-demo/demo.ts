@@ -6,11 +6,14 @@
 // The parent makes a temp dir and a socketpair, and spawns this same file as
 // its child with one end as fd 3. The child creates a file in the temp dir,
 // writes "hello from child" and sends the open file over the socket with
-// SCM_RIGHTS. The parent reads the file through the fd it received, reaps
-// the child and removes the temp dir. Unlike the seed, nothing is left
-// behind on any path: a child that dies before sending is noticed at once
-// (end-of-file), one that never sends hits a 5 s timeout, and either way the
-// child is killed and reaped and the temp dir removed.
+// SCM_RIGHTS. The parent shows both fd tables (the same open file in each,
+// under different numbers), reads the file through the fd it received,
+// tells the child it is done (the child waits for that word, like runC's
+// init on its sync socket), reaps it and removes the temp dir. Unlike the
+// seed, nothing is left behind on any path: a child that dies before
+// sending is noticed at once (end-of-file), one that never sends hits a 5 s
+// timeout, and either way the child is killed and reaped and the temp dir
+// removed.
 //
 // Everything is given except the steps marked TODO(lab 5): the fd passing
 // and the lifecycle around it. With FDLAB_TREE=labs they run on your own
@@ -22,6 +25,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fdTablesView, writeRunDiagram } from '../../kit/demo-views.ts';
 import { closeFd, recvFds, sendFdsSync, socketpair } from '../../native/index.ts';
 import { inheritedSocket } from '../02-spawn/child.ts';
 import { spawnWithSocket } from '../02-spawn/spawn.ts';
@@ -125,16 +129,32 @@ async function runParent(): Promise<void> {
     // without one is an error too (throw a DemoError).
     const fileFd: number = unwritten('step 6 (the received fd)', message);
     say('parent', `recvmsg: ${message.data.length} byte(s) and fd ${fileFd} (SCM_RIGHTS), close-on-exec`);
+    // The child holds its copy until we say we are done, so both tables show it.
+    const tables = fdTablesView(process.pid, child.pid!, fileFd);
+    say('parent', `both fd tables now (from /proc/<pid>/fd and fdinfo):\n${tables.text}`);
     // TODO(lab 5): step 7. Read the file through fileFd as UTF-8 text
     // (readFileSync(fileFd, 'utf8'), trimmed), then close fileFd.
     const text: string = unwritten('step 7 (reading through the fd)', readFileSync, closeFd);
     say('parent', `parent got: ${text}`);
+    // Like runC's sync messages: the child waits for our word before it exits.
+    sendFdsSync(ours, [], 'done');
+    say('parent', `told the child we are done ("done" over fd ${ours})`);
 
     // TODO(lab 5): step 8. Reap the child: wait up to EXIT_TIMEOUT_MS for
     // its exit (within, exitOf). Throw a DemoError if it has not exited, or
     // if it exited with anything but code 0 (say how, with describeExit).
     await unwritten('step 8 (reaping the child)', EXIT_TIMEOUT_MS);
     say('parent', `reaped child pid ${child.pid} (exit code 0)`);
+    const diagram = writeRunDiagram({
+      parentPid: process.pid,
+      childPid: child.pid!,
+      parentEnd: ours,
+      childEnd,
+      childFileFd: tables.childFd ?? -1,
+      parentFileFd: fileFd,
+      tempDir,
+    });
+    say('parent', `the sequence diagram of this run: ${diagram}`);
   } finally {
     // TODO(lab 5): step 9. Clean up on every path, success or error:
     //   - close our end (parentEnd), if we got that far;
@@ -151,8 +171,18 @@ async function runParent(): Promise<void> {
 /** Waits for end-of-file on sock: the parent closed its end, or died. */
 async function pauseUntilEof(sock: number, step: string): Promise<void> {
   say('child', `pausing ${step} until the parent closes its end (FDLAB_DEMO_FAULT)`);
-  await recvFds(sock);
+  for (let message = await recvFds(sock); message !== null; message = await recvFds(sock)) {
+    message.fds.forEach(closeFd);
+  }
   say('child', 'end-of-file: the parent closed its end; going on');
+}
+
+/** Waits for the parent's "done" (or its end-of-file, if it died) before the child exits. */
+async function awaitParentsWord(sock: number): Promise<void> {
+  say('child', 'waiting for the parent\'s word before closing my copy and exiting');
+  const word = await recvFds(sock, { maxFds: 1 });
+  word?.fds.forEach(closeFd);
+  say('child', word === null ? 'end-of-file: the parent is gone' : `the parent says "${word.data}"`);
 }
 
 async function runChild(tempDir: string): Promise<void> {
@@ -185,6 +215,7 @@ async function runChild(tempDir: string): Promise<void> {
   unwritten('step 12 (sending the fd)', sendFdsSync);
   say('child', `sendmsg: fd ${fileFd} with one byte over fd ${sock} (SCM_RIGHTS)`);
   if (fault === 'pause-after-send') await pauseUntilEof(sock, 'after sending');
+  await awaitParentsWord(sock);
   // TODO(lab 5): step 13. Close fileFd and sock: the parent has its own
   // reference to the file now.
   unwritten('step 13 (closing)', closeFd);

@@ -5,6 +5,9 @@
 // - The loop is the one napi_get_uv_event_loop gives for this environment,
 //   never uv_default_loop(): a Worker has its own.
 // - uv_poll_stop runs before anyone may close the fd (Close() stops first).
+// - uv_poll_init makes the fd O_NONBLOCK, a flag of the open file
+//   description that every process sharing it sees; a socket that was
+//   blocking is made blocking again when the watch ends.
 // - An environment that exits with watchers open closes them in an async
 //   cleanup hook and reports done only once libuv has freed every handle.
 //
@@ -12,6 +15,7 @@
 // in the Node-API docs.
 #include "poll_watcher.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 
 #include "args.h"
@@ -74,6 +78,8 @@ PollWatcher::PollWatcher(const Napi::CallbackInfo& info)
   callback_ = Napi::Persistent(info[1].As<Napi::Function>());
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "fdlab:PollWatcher");
   std::shared_ptr<PollState>& state = StateOf(env);
+  int flags = fcntl(fd, F_GETFL);
+  restore_blocking_ = flags >= 0 && (flags & O_NONBLOCK) == 0;
   auto* handle = new Handle{{}, this, state};
   int err = uv_poll_init(loop, &handle->poll, fd);
   if (err != 0) {
@@ -82,6 +88,7 @@ PollWatcher::PollWatcher(const Napi::CallbackInfo& info)
   }
   handle->poll.data = handle;
   handle_ = handle;
+  fd_ = fd;
   state->open.insert(this);
   state->handles_alive++;
 }
@@ -91,6 +98,10 @@ PollWatcher::~PollWatcher() { Close(); }
 void PollWatcher::Close() {
   if (handle_ == nullptr) return;
   uv_poll_stop(&handle_->poll);
+  if (restore_blocking_) {
+    int flags = fcntl(fd_, F_GETFL);
+    if (flags >= 0) fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
+  }
   handle_->owner = nullptr;
   handle_->state->open.erase(this);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_->poll), OnClosed);

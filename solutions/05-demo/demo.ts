@@ -5,11 +5,14 @@
 // The parent makes a temp dir and a socketpair, and spawns this same file as
 // its child with one end as fd 3. The child creates a file in the temp dir,
 // writes "hello from child" and sends the open file over the socket with
-// SCM_RIGHTS. The parent reads the file through the fd it received, reaps
-// the child and removes the temp dir. Unlike the seed, nothing is left
-// behind on any path: a child that dies before sending is noticed at once
-// (end-of-file), one that never sends hits a 5 s timeout, and either way the
-// child is killed and reaped and the temp dir removed.
+// SCM_RIGHTS. The parent shows both fd tables (the same open file in each,
+// under different numbers), reads the file through the fd it received,
+// tells the child it is done (the child waits for that word, like runC's
+// init on its sync socket), reaps it and removes the temp dir. Unlike the
+// seed, nothing is left behind on any path: a child that dies before
+// sending is noticed at once (end-of-file), one that never sends hits a 5 s
+// timeout, and either way the child is killed and reaped and the temp dir
+// removed.
 //
 // See: socketpair(2), sendmsg(2), recvmsg(2), unix(7), wait(2).
 import type { ChildProcess } from 'node:child_process';
@@ -17,6 +20,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fdTablesView, writeRunDiagram } from '../../kit/demo-views.ts';
 import { closeFd, recvFds, sendFdsSync, socketpair } from '../../native/index.ts';
 import { inheritedSocket } from '../02-spawn/child.ts';
 import { spawnWithSocket } from '../02-spawn/spawn.ts';
@@ -99,16 +103,32 @@ async function runParent(): Promise<void> {
       throw new DemoError(`the child sent ${message.data.length} byte(s) but no fd`);
     }
     say('parent', `recvmsg: ${message.data.length} byte(s) and fd ${fileFd} (SCM_RIGHTS), close-on-exec`);
+    // The child holds its copy until we say we are done, so both tables show it.
+    const tables = fdTablesView(process.pid, child.pid!, fileFd);
+    say('parent', `both fd tables now (from /proc/<pid>/fd and fdinfo):\n${tables.text}`);
     // readFileSync(fd) reads from the file's current offset, which the child
     // left at 0: we share one open file description with it, offset included.
     const text = readFileSync(fileFd, 'utf8').trim();
     closeFd(fileFd);
     say('parent', `parent got: ${text}`);
+    // Like runC's sync messages: the child waits for our word before it exits.
+    sendFdsSync(ours, [], 'done');
+    say('parent', `told the child we are done ("done" over fd ${ours})`);
 
     const exit = await within(exitOf(child), EXIT_TIMEOUT_MS);
     if (exit === undefined) throw new DemoError(`the child (pid ${child.pid}) did not exit`);
     if (exit.code !== 0) throw new DemoError(`the child (pid ${child.pid}) ${describeExit(exit)}`);
     say('parent', `reaped child pid ${child.pid} (exit code 0)`);
+    const diagram = writeRunDiagram({
+      parentPid: process.pid,
+      childPid: child.pid!,
+      parentEnd: ours,
+      childEnd,
+      childFileFd: tables.childFd ?? -1,
+      parentFileFd: fileFd,
+      tempDir,
+    });
+    say('parent', `the sequence diagram of this run: ${diagram}`);
   } finally {
     if (parentEnd >= 0) closeFd(parentEnd);
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
@@ -124,8 +144,18 @@ async function runParent(): Promise<void> {
 /** Waits for end-of-file on sock: the parent closed its end, or died. */
 async function pauseUntilEof(sock: number, step: string): Promise<void> {
   say('child', `pausing ${step} until the parent closes its end (FDLAB_DEMO_FAULT)`);
-  await recvFds(sock);
+  for (let message = await recvFds(sock); message !== null; message = await recvFds(sock)) {
+    message.fds.forEach(closeFd);
+  }
   say('child', 'end-of-file: the parent closed its end; going on');
+}
+
+/** Waits for the parent's "done" (or its end-of-file, if it died) before the child exits. */
+async function awaitParentsWord(sock: number): Promise<void> {
+  say('child', 'waiting for the parent\'s word before closing my copy and exiting');
+  const word = await recvFds(sock, { maxFds: 1 });
+  word?.fds.forEach(closeFd);
+  say('child', word === null ? 'end-of-file: the parent is gone' : `the parent says "${word.data}"`);
 }
 
 async function runChild(tempDir: string): Promise<void> {
@@ -153,6 +183,7 @@ async function runChild(tempDir: string): Promise<void> {
   sendFdsSync(sock, [fileFd]);
   say('child', `sendmsg: fd ${fileFd} with one byte over fd ${sock} (SCM_RIGHTS)`);
   if (fault === 'pause-after-send') await pauseUntilEof(sock, 'after sending');
+  await awaitParentsWord(sock);
   // Sending gave the parent its own reference; ours can go.
   closeFd(fileFd);
   closeFd(sock);
