@@ -45,4 +45,22 @@ ssize_t fdlab_sendmsg(int sock, const int *fds, size_t nfds,
 ssize_t fdlab_recvmsg(int sock, void *buf, size_t cap,
                       int *fds, size_t maxfds, size_t *nfds, int flags);
 
+// Lab 07 (labs/07-peercred/peercred.cc).
+// Who is at the other end of the Unix socket sock, as the kernel recorded
+// it when the pair was made or the connection accepted (SO_PEERCRED): its
+// pid, uid and gid. Returns 0, or -1 with errno set.
+int fdlab_peercred(int sock, pid_t *pid, uid_t *uid, gid_t *gid);
+
+// Lab 08 (labs/08-cloexec/cloexec.cc).
+// Sets (on != 0) or clears (on == 0) close-on-exec on fd, leaving its other
+// fd flags as they were. Returns 0, or -1 with errno set.
+int fdlab_set_cloexec(int fd, int on);
+
+// Lab 10 (labs/10-console/pty.cc).
+// Opens a new pseudo-terminal pair: *master gets the master side (read
+// and write, close-on-exec, not made our controlling terminal) and
+// slave_path (cap bytes) the slave's path, e.g. /dev/pts/3, ready to be
+// opened. Returns 0, or -1 with errno set and no fd left open.
+int fdlab_openpty(int *master, char *slave_path, size_t cap);
+
 #endif

@@ -112,8 +112,14 @@ async function runParent(): Promise<void> {
     closeFd(fileFd);
     say('parent', `parent got: ${text}`);
     // Like runC's sync messages: the child waits for our word before it exits.
-    sendFdsSync(ours, [], 'done');
-    say('parent', `told the child we are done ("done" over fd ${ours})`);
+    // A child that is already gone cannot hear it; reaping it says why.
+    try {
+      sendFdsSync(ours, [], 'done');
+      say('parent', `told the child we are done ("done" over fd ${ours})`);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'EPIPE' && code !== 'ECONNRESET') throw error;
+    }
 
     const exit = await within(exitOf(child), EXIT_TIMEOUT_MS);
     if (exit === undefined) throw new DemoError(`the child (pid ${child.pid}) did not exit`);
