@@ -84,7 +84,7 @@ function createFdlab(binding: Binding): Fdlab {
     const bytes = toBytes(data);
     let offset = 0;
     for (;;) {
-      const sent = binding.sendmsg(sock, pending, bytes.subarray(offset), true);
+      const sent = binding.sendmsg(sock, pending, offset === 0 ? bytes : bytes.subarray(offset), true);
       if (sent < 0) {
         await waitReady(binding, sock, binding.WRITABLE, { syscall: 'sendmsg' });
         continue;
@@ -101,7 +101,7 @@ function createFdlab(binding: Binding): Fdlab {
     const bytes = toBytes(data);
     let offset = 0;
     for (;;) {
-      const sent = binding.sendmsg(sock, pending, bytes.subarray(offset), false);
+      const sent = binding.sendmsg(sock, pending, offset === 0 ? bytes : bytes.subarray(offset), false);
       if (sent < 0) {
         // Only a socket someone made O_NONBLOCK gets here: wait, then retry.
         binding.waitSync(sock, binding.WRITABLE, -1);

@@ -4,8 +4,10 @@
 // Each wait is a uv_poll_t on this thread's own event loop (a PollWatcher
 // from the addon), never a libuv thread-pool thread, so thousands of pending
 // receives cost no threads and leave the loop free. libuv allows one poll
-// handle per fd per loop, so all waiters on one fd share one watcher, and the
-// watcher is closed as soon as nobody waits, before anyone can close the fd.
+// handle per fd per loop, so all waiters on one fd share one watcher. The
+// watcher is stopped (out of the loop's epoll set) as soon as nobody waits,
+// and kept for the next wait on that fd: making one per wait costs more
+// syscalls than the receive itself. closeFd closes it before the fd.
 //
 // See: epoll(7), and uv_poll_t in the libuv docs.
 import type { Binding, PollWatcher } from './binding.ts';
@@ -40,8 +42,8 @@ function removeWaiter(fd: number, waiter: Waiter): void {
   const watch = watches.get(fd);
   if (watch === undefined || !watch.waiters.delete(waiter)) return;
   if (watch.waiters.size === 0) {
-    watch.watcher.close();
-    watches.delete(fd);
+    watch.watcher.stop();
+    watch.events = 0;
     return;
   }
   let events = 0;

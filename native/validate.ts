@@ -37,8 +37,12 @@ export function checkFdList(value: unknown): number[] {
   }
   // An index loop, not map(): map skips the holes of a sparse array, and a
   // hole would reach the addon unchecked.
-  const fds: number[] = [];
-  for (let i = 0; i < value.length; i++) fds.push(checkFd(`fds[${i}]`, value[i]));
+  // The argument's name is built only for an error: this runs on every send.
+  const fds: number[] = new Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const fd: unknown = value[i];
+    fds[i] = typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd <= MAX_FD_NUMBER ? fd : checkFd(`fds[${i}]`, fd);
+  }
   return fds;
 }
 
@@ -56,8 +60,15 @@ export interface CheckedRecvOptions {
   signal: AbortSignal | undefined;
 }
 
+const DEFAULT_RECV_OPTIONS: CheckedRecvOptions = Object.freeze({
+  maxFds: 16,
+  maxBytes: 65536,
+  timeoutMs: undefined,
+  signal: undefined,
+});
+
 export function checkRecvOptions(value: unknown): CheckedRecvOptions {
-  if (value === undefined) return { maxFds: 16, maxBytes: 65536, timeoutMs: undefined, signal: undefined };
+  if (value === undefined) return DEFAULT_RECV_OPTIONS;
   if (value === null || typeof value !== 'object') throw invalidArgType('options', 'of type object', value);
   const opts = value as Record<string, unknown>;
   const signal = opts.signal;
@@ -65,8 +76,11 @@ export function checkRecvOptions(value: unknown): CheckedRecvOptions {
     throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
   }
   return {
-    maxFds: opts.maxFds === undefined ? 16 : checkInteger('options.maxFds', opts.maxFds, 1, MAX_FDS),
-    maxBytes: opts.maxBytes === undefined ? 65536 : checkInteger('options.maxBytes', opts.maxBytes, 1, MAX_RECV_BYTES),
+    maxFds: opts.maxFds === undefined ? DEFAULT_RECV_OPTIONS.maxFds : checkInteger('options.maxFds', opts.maxFds, 1, MAX_FDS),
+    maxBytes:
+      opts.maxBytes === undefined
+        ? DEFAULT_RECV_OPTIONS.maxBytes
+        : checkInteger('options.maxBytes', opts.maxBytes, 1, MAX_RECV_BYTES),
     timeoutMs:
       opts.timeoutMs === undefined ? undefined : checkInteger('options.timeoutMs', opts.timeoutMs, 0, 2 ** 31 - 1),
     signal,

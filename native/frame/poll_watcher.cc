@@ -6,8 +6,9 @@
 //   never uv_default_loop(): a Worker has its own.
 // - uv_poll_stop runs before anyone may close the fd (Close() stops first).
 // - uv_poll_init makes the fd O_NONBLOCK, a flag of the open file
-//   description that every process sharing it sees; a socket that was
-//   blocking is made blocking again when the watch ends.
+//   description that every process sharing it sees. The kit never needs it
+//   (its nonblocking calls pass MSG_DONTWAIT), so a blocking socket is made
+//   blocking again at once.
 // - An environment that exits with watchers open closes them in an async
 //   cleanup hook and reports done only once libuv has freed every handle.
 //
@@ -79,16 +80,15 @@ PollWatcher::PollWatcher(const Napi::CallbackInfo& info)
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "fdlab:PollWatcher");
   std::shared_ptr<PollState>& state = StateOf(env);
   int flags = fcntl(fd, F_GETFL);
-  restore_blocking_ = flags >= 0 && (flags & O_NONBLOCK) == 0;
   auto* handle = new Handle{{}, this, state};
   int err = uv_poll_init(loop, &handle->poll, fd);
   if (err != 0) {
     delete handle;
     throw ErrnoError(env, -err, "poll");
   }
+  if (flags >= 0 && (flags & O_NONBLOCK) == 0) fcntl(fd, F_SETFL, flags);
   handle->poll.data = handle;
   handle_ = handle;
-  fd_ = fd;
   state->open.insert(this);
   state->handles_alive++;
 }
@@ -98,10 +98,6 @@ PollWatcher::~PollWatcher() { Close(); }
 void PollWatcher::Close() {
   if (handle_ == nullptr) return;
   uv_poll_stop(&handle_->poll);
-  if (restore_blocking_) {
-    int flags = fcntl(fd_, F_GETFL);
-    if (flags >= 0) fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
-  }
   handle_->owner = nullptr;
   handle_->state->open.erase(this);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_->poll), OnClosed);

@@ -49,9 +49,6 @@ class PollWatcher : public Napi::ObjectWrap<PollWatcher> {
   static void OnClosed(uv_handle_t* handle);
 
   Handle* handle_ = nullptr;
-  int fd_ = -1;
-  // Whether the fd was blocking before libuv made it O_NONBLOCK.
-  bool restore_blocking_ = false;
   Napi::FunctionReference callback_;
   std::unique_ptr<Napi::AsyncContext> async_context_;
 };
