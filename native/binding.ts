@@ -39,6 +39,8 @@ export interface Binding {
   /** poll(2): true when ready, false when timeoutMs (-1: forever) ran out. */
   waitSync(fd: number, events: number, timeoutMs: number): boolean;
   peerCredentials(sock: number): { pid: number; uid: number; gid: number };
+  setCloexec(fd: number, on: boolean): void;
+  openPty(): { master: number; slavePath: string };
   PollWatcher: new (fd: number, onEvent: (status: number, events: number) => void) => PollWatcher;
 }
 

@@ -1,15 +1,24 @@
-# common.gypi: the addon frame, shared by both trees' builds.
-# native/trees/<tree>/binding.gyp includes this and adds that tree's lab files;
-# each tree builds in its own folder, so a compile error in labs/ never
-# touches the solutions build.
+# common.gypi: the addon frame and the list of lab files, shared by every
+# tree's build. native/trees/<name>/binding.gyp sets `tree_dir` (the tree's
+# folder, relative to that binding.gyp) and includes this; each tree builds
+# in its own folder, so a compile error in labs/ never touches the
+# solutions build.
 {
   'target_defaults': {
     'sources': [
+      '<(tree_dir)/01-socketpair/socketpair.cc',
+      '<(tree_dir)/03-sendmsg/sendmsg.cc',
+      '<(tree_dir)/04-recvmsg/recvmsg.cc',
+      '<(tree_dir)/07-peercred/peercred.cc',
+      '<(tree_dir)/08-cloexec/cloexec.cc',
+      '<(tree_dir)/10-console/pty.cc',
       'frame/addon.cc',
       'frame/args.cc',
       'frame/errno_error.cc',
+      'frame/fd_flags.cc',
       'frame/peer_credentials.cc',
       'frame/poll_watcher.cc',
+      'frame/pty_calls.cc',
       'frame/socket_calls.cc',
       'frame/wait_sync.cc',
     ],

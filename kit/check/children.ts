@@ -8,6 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 export interface Tracked {
   child: ChildProcess;
   output(): string;
+  /** The child's last lines of output, indented for a failure message, or "(nothing)". */
+  lastOutput(): string;
   /** Resolves with the exit once reaped, or fails after `ms` showing the child's last output. */
   exit(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -34,15 +36,16 @@ export function track(child: ChildProcess): Tracked {
       resolve({ code: null, signal: null });
     });
   });
+  const lastOutput = (): string => output.trim().split('\n').slice(-15).join('\n    ') || '(nothing)';
   return {
     child,
     output: () => output,
+    lastOutput,
     exit(ms) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          const last = output.trim().split('\n').slice(-15).join('\n    ');
-          reject(new Error(`the child (pid ${child.pid}) was still running after ${ms} ms; its last output:\n    ${last || '(nothing)'}`));
+          reject(new Error(`the child (pid ${child.pid}) was still running after ${ms} ms; its last output:\n    ${lastOutput()}`));
         }, ms);
       });
       return Promise.race([exited, late]).finally(() => clearTimeout(timer));

@@ -179,11 +179,6 @@ function run(child: ChildProcess, file: string): Run {
   };
 }
 
-function lastOutput(r: Run): string {
-  const text = r.tracked.output().trim();
-  return text === '' ? '(nothing)' : text.split('\n').slice(-15).join('\n    ');
-}
-
 function describeExit(exit: { code: number | null; signal: NodeJS.Signals | null }): string {
   return exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
 }
@@ -257,7 +252,7 @@ async function probeReport(childEnd: Owned, env?: NodeJS.ProcessEnv): Promise<Pr
   const report = reportIn<ProbeReport>(r);
   if (report === undefined) {
     lab.fail(
-      `the child ${describeExit(exit)} without reporting what it was given; its output:\n    ${lastOutput(r)}`,
+      `the child ${describeExit(exit)} without reporting what it was given; its output:\n    ${r.tracked.lastOutput()}`,
       `the command and args passed to spawn unchanged`,
     );
   }
@@ -279,7 +274,7 @@ async function inheritedSocketWith(stdio: StdioOptions, sockFd: string | undefin
   const outcome = reportIn<Outcome>(r);
   if (outcome === undefined) {
     lab.fail(
-      `the child calling inheritedSocket() ${describeExit(exit)} before it could return or throw; its output:\n    ${lastOutput(r)}`,
+      `the child calling inheritedSocket() ${describeExit(exit)} before it could return or throw; its output:\n    ${r.tracked.lastOutput()}`,
       'inheritedSocket() to return the fd or throw an Error (never process.exit: the caller decides)',
       childFile,
     );
@@ -396,7 +391,7 @@ describe(`lab 2: spawn with the socket as fd 3 (${spawnFile}, ${childFile})`, fu
         `with no stdio option, the child's fd ${fd} is not the parent's fd ${fd} (${parent[fd]}).`,
         `stdio 'inherit' for fds 0, 1 and 2 when options.stdio is not given`,
       );
-      lab.require(exit.code === 0, `the child ${describeExit(exit)}; its output:\n    ${lastOutput(r)}`, 'the command and args passed to spawn unchanged');
+      lab.require(exit.code === 0, `the child ${describeExit(exit)}; its output:\n    ${r.tracked.lastOutput()}`, 'the command and args passed to spawn unchanged');
     });
 
     it('closes the parent\'s copy of the child\'s end before it returns', async () => {
@@ -424,14 +419,14 @@ describe(`lab 2: spawn with the socket as fd 3 (${spawnFile}, ${childFile})`, fu
         }
       } catch (error) {
         lab.fail(
-          `nothing arrived at the parent's end of the pair (${messageOf(error)}); the child's output:\n    ${lastOutput(r)}`,
+          `nothing arrived at the parent's end of the pair (${messageOf(error)}); the child's output:\n    ${r.tracked.lastOutput()}`,
           `the child writing "${text}" to its fd 3, the pair's other end`,
         );
       }
       lab.require(
         got === text,
         got === ''
-          ? `the child's end closed before anything arrived; the child's output:\n    ${lastOutput(r)}`
+          ? `the child's end closed before anything arrived; the child's output:\n    ${r.tracked.lastOutput()}`
           : `the parent read "${got}".`,
         `"${text}", written by the child to its fd 3`,
       );
@@ -442,7 +437,7 @@ describe(`lab 2: spawn with the socket as fd 3 (${spawnFile}, ${childFile})`, fu
       const { ours, theirs } = pair();
       const r = await spawnMine(process.execPath, ['-e', PROBE, 'write', 'bye'], theirs, { stdio: 'pipe' });
       const exit = await r.done();
-      lab.require(exit.code === 0, `the child ${describeExit(exit)}; its output:\n    ${lastOutput(r)}`, 'a child that writes to its fd 3 and exits 0');
+      lab.require(exit.code === 0, `the child ${describeExit(exit)}; its output:\n    ${r.tracked.lastOutput()}`, 'a child that writes to its fd 3 and exits 0');
       // The child is gone, so its copy of the end is closed: end-of-file is
       // due now, unless another copy is still open somewhere.
       let message;
@@ -465,7 +460,7 @@ describe(`lab 2: spawn with the socket as fd 3 (${spawnFile}, ${childFile})`, fu
       const { theirs } = pair();
       const r = await spawnMine(process.execPath, ['-e', PROBE, 'write', 'bye'], theirs, { stdio: 'pipe' });
       const pid = r.tracked.child.pid;
-      lab.require(pid !== undefined, `the child has no pid: it never started; its output:\n    ${lastOutput(r)}`, 'a started child');
+      lab.require(pid !== undefined, `the child has no pid: it never started; its output:\n    ${r.tracked.lastOutput()}`, 'a started child');
       await r.done(); // 'exit' is emitted after libuv's waitpid() collected the child
       let state: string | undefined;
       try {
@@ -614,7 +609,7 @@ writeSync(inheritedSocket(), process.argv[1]);
         } while (message !== null);
       } catch (error) {
         lab.fail(
-          `reading the parent's end failed (${messageOf(error)}); the child's output:\n    ${lastOutput(r)}`,
+          `reading the parent's end failed (${messageOf(error)}); the child's output:\n    ${r.tracked.lastOutput()}`,
           `"${text}" from the child, then end-of-file`,
           `${spawnFile}, ${childFile}`,
         );
@@ -622,7 +617,7 @@ writeSync(inheritedSocket(), process.argv[1]);
       const exit = await r.done();
       lab.require(
         got === text && exit.code === 0,
-        `the parent read ${JSON.stringify(got)} and the child ${describeExit(exit)}; its output:\n    ${lastOutput(r)}`,
+        `the parent read ${JSON.stringify(got)} and the child ${describeExit(exit)}; its output:\n    ${r.tracked.lastOutput()}`,
         `"${text}", written by the child to the fd inheritedSocket() returned, and exit code 0`,
         `${spawnFile}, ${childFile}`,
       );

@@ -18,7 +18,7 @@ import { addonPath } from '../../native/binding.ts';
 import type { SocketType } from '../../native/index.ts';
 import { reapAll, track } from '../../kit/check/children.ts';
 import { labContext } from '../../kit/check/context.ts';
-import { fdFlags } from '../../kit/check/fds.ts';
+import { fdFlags, fileIdentity } from '../../kit/check/fds.ts';
 import { seededRandom } from '../../kit/check/random.ts';
 
 const lab = labContext(3);
@@ -186,11 +186,6 @@ function tempFile(name: string, content: string): number {
   const fd = openSync(path, 'r');
   hold(fd);
   return fd;
-}
-
-function identity(fd: number): string {
-  const stat = fstatSync(fd, { bigint: true });
-  return `${stat.dev}:${stat.ino}`;
 }
 
 /** What an fd is, in the words of /proc/self/fd (a path, socket:[n], pipe:[n]). */
@@ -398,7 +393,7 @@ describe(`lab 3: sendmsg (${lab.file()})`, function () {
     );
     lab.require(fds.length === 1, `${fds.length} fds arrived for the 1 that was sent.`, 'exactly the nfds fds you were given');
     lab.require(
-      identity(fds[0]!) === identity(file),
+      fileIdentity(fds[0]!) === fileIdentity(file),
       `the fd that arrived is ${whatIs(fds[0]!)}, not the file that was sent (${whatIs(file)}).`,
       'the fds themselves in CMSG_DATA: memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * nfds)',
     );
@@ -487,7 +482,7 @@ describe(`lab 3: sendmsg (${lab.file()})`, function () {
     );
     const fds = received.groups.flat();
     lab.require(
-      fds.length === 3 && identity(fds[0]!) === identity(file) && identity(fds[1]!) === identity(other) && identity(fds[2]!) === identity(file),
+      fds.length === 3 && fileIdentity(fds[0]!) === fileIdentity(file) && fileIdentity(fds[1]!) === fileIdentity(other) && fileIdentity(fds[2]!) === fileIdentity(file),
       `the receiver got ${fds.length} fd(s): ${fds.map(whatIs).join(', ') || 'none'}.`,
       'the 3 fds, in order (the same fd may be sent twice)',
     );

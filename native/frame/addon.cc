@@ -5,8 +5,10 @@
 // gets its own exports and its own state, and nothing here is global.
 #include <napi.h>
 
+#include "fd_flags.h"
 #include "peer_credentials.h"
 #include "poll_watcher.h"
+#include "pty_calls.h"
 #include "socket_calls.h"
 #include "wait_sync.h"
 
@@ -17,6 +19,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSocketCalls(env, exports);
   InitWaitSync(env, exports);
   InitPeerCredentials(env, exports);
+  InitFdFlags(env, exports);
+  InitPtyCalls(env, exports);
   PollWatcher::Init(env, exports);
   return exports;
 }

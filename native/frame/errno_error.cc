@@ -18,12 +18,26 @@
 
 namespace {
 
-// Which lab file implements the function behind each syscall, so that an
+// Which lab function and file stand behind each syscall name, so that an
 // unwritten lab (its stub fails with ENOSYS) names the file to edit.
-const char* LabFileFor(const char* syscall) {
-  if (strcmp(syscall, "socketpair") == 0) return "01-socketpair/socketpair.cc";
-  if (strcmp(syscall, "sendmsg") == 0) return "03-sendmsg/sendmsg.cc";
-  if (strcmp(syscall, "recvmsg") == 0) return "04-recvmsg/recvmsg.cc";
+struct LabFunction {
+  const char* syscall;
+  const char* function;
+  const char* file;
+};
+const LabFunction kLabFunctions[] = {
+    {"socketpair", "fdlab_socketpair", "01-socketpair/socketpair.cc"},
+    {"sendmsg", "fdlab_sendmsg", "03-sendmsg/sendmsg.cc"},
+    {"recvmsg", "fdlab_recvmsg", "04-recvmsg/recvmsg.cc"},
+    {"getsockopt", "fdlab_peercred", "07-peercred/peercred.cc"},
+    {"fcntl", "fdlab_set_cloexec", "08-cloexec/cloexec.cc"},
+    {"posix_openpt", "fdlab_openpty", "10-console/pty.cc"},
+};
+
+const LabFunction* LabFunctionFor(const char* syscall) {
+  for (const LabFunction& lab : kLabFunctions) {
+    if (strcmp(syscall, lab.syscall) == 0) return &lab;
+  }
   return nullptr;
 }
 
@@ -35,10 +49,10 @@ std::string Describe(int err, const char* syscall) {
            "allows, and every fd that did arrive was closed";
   }
   std::string text = uv_strerror(-err);
-  const char* file = LabFileFor(syscall);
-  if (err == ENOSYS && file != nullptr) {
-    text += " (fdlab_" + std::string(syscall) + " in " FDLAB_TREE "/" + file +
-            " is not written yet)";
+  const LabFunction* lab = LabFunctionFor(syscall);
+  if (err == ENOSYS && lab != nullptr) {
+    text += " (" + std::string(lab->function) + " in " FDLAB_TREE "/" +
+            lab->file + " is not written yet)";
   }
   return text;
 }
@@ -55,9 +69,10 @@ Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall,
   // A lab function that returns -1 without setting errno is a bug in that
   // function; report it as such rather than as "Unknown system error 0".
   if (err <= 0) {
+    const LabFunction* lab = LabFunctionFor(syscall);
+    std::string function = lab != nullptr ? lab->function : std::string("fdlab_") + syscall;
     Napi::Error error = Napi::Error::New(
-        env, std::string("fdlab_") + syscall +
-                 " returned -1 but did not set errno (" FDLAB_TREE ")");
+        env, function + " returned -1 but did not set errno (" FDLAB_TREE ")");
     error.Set("code", Napi::String::New(env, "ERR_FDLAB_NO_ERRNO"));
     error.Set("syscall", Napi::String::New(env, syscall));
     return error;

@@ -12,7 +12,8 @@ import { loadLabs } from '../../kit/manifest.ts';
 import { root } from '../../kit/paths.ts';
 
 function git(args: string[]): string {
-  return execFileSync('git', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  // git's complaints are answered by the callers, not printed in the test run.
+  return execFileSync('git', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export interface ProjectCopy {

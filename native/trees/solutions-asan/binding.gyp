@@ -5,15 +5,11 @@
 # FDLAB_ADDON_VARIANT=asan (native/binding.ts), under LD_PRELOAD=libasan.so.
 # vptr checks need RTTI, which node-gyp turns off.
 {
+  'variables': {'tree_dir': '../../../solutions'},
   'includes': ['../../common.gypi'],
   'targets': [{
     'target_name': 'fdlab_solutions',
     'defines': ['FDLAB_TREE="solutions"'],
-    'sources': [
-      '../../../solutions/01-socketpair/socketpair.cc',
-      '../../../solutions/03-sendmsg/sendmsg.cc',
-      '../../../solutions/04-recvmsg/recvmsg.cc',
-    ],
     'cflags_cc': ['-O1', '-g', '-fno-omit-frame-pointer',
                   '-fsanitize=address,undefined', '-fno-sanitize=vptr'],
     'ldflags': ['-fsanitize=address,undefined'],
