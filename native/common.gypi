@@ -22,13 +22,17 @@
       'frame/socket_calls.cc',
       'frame/wait_sync.cc',
     ],
-    'dependencies': [
-      "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
-    ],
+    # node-addon-api's headers, with C++ exceptions on (what its
+    # node_addon_api_except target sets). Not that target itself: gyp writes
+    # a dependency's makefiles next to it, outside our build folder, and
+    # they would be left behind in node_modules or a temp dir.
+    'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+    'cflags!': ['-fno-exceptions'],
+    'cflags_cc!': ['-fno-exceptions'],
     # A Worker being terminated can no longer run JavaScript, so an error
     # thrown to it cannot be thrown: without this, node-addon-api turns that
     # into a C++ exception nothing catches, and the whole process aborts.
-    'defines': ['NAPI_VERSION=8', 'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS'],
+    'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS'],
     'cflags_cc': ['-std=c++17', '-Wall', '-Wextra', '-fvisibility=hidden'],
   },
 }
