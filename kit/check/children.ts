@@ -12,6 +12,8 @@ export interface Tracked {
   lastOutput(): string;
   /** Resolves with the exit once reaped, or fails after `ms` showing the child's last output. */
   exit(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Like exit(ms), once the child's stdout and stderr are drained too (all its output is in output()). */
+  finished(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 const running = new Set<ChildProcess>();
@@ -36,19 +38,27 @@ export function track(child: ChildProcess): Tracked {
       resolve({ code: null, signal: null });
     });
   });
+  // Listened for now: 'close' may come before anyone asks for it.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const lastOutput = (): string => output.trim().split('\n').slice(-15).join('\n    ') || '(nothing)';
+  const exit = (ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`the child (pid ${child.pid}) was still running after ${ms} ms; its last output:\n    ${lastOutput()}`));
+      }, ms);
+    });
+    return Promise.race([exited, late]).finally(() => clearTimeout(timer));
+  };
   return {
     child,
     output: () => output,
     lastOutput,
-    exit(ms) {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new Error(`the child (pid ${child.pid}) was still running after ${ms} ms; its last output:\n    ${lastOutput()}`));
-        }, ms);
-      });
-      return Promise.race([exited, late]).finally(() => clearTimeout(timer));
+    exit,
+    async finished(ms) {
+      const result = await exit(ms);
+      await closed;
+      return result;
     },
   };
 }

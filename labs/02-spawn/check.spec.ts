@@ -163,19 +163,12 @@ interface Run {
 /** Tracks a child; a child that outlives CHILD_MS fails the test, naming `file`, with its last output. */
 function run(child: ChildProcess, file: string): Run {
   const tracked = track(child);
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     tracked,
-    async done() {
-      let exit;
-      try {
-        exit = await tracked.exit(CHILD_MS);
-      } catch (error) {
-        return lab.fail(messageOf(error), 'a child that runs the command and args it was given, and exits on its own', file);
-      }
-      await closed;
-      return exit;
-    },
+    done: () =>
+      tracked
+        .finished(CHILD_MS)
+        .catch((error: unknown) => lab.fail(messageOf(error), 'a child that runs the command and args it was given, and exits on its own', file)),
   };
 }
 

@@ -161,21 +161,12 @@ interface Run {
 /** Process groups started detached, killed whole after each test: no grandchild outlives the check. */
 const groups: number[] = [];
 
+/** Tracks a child; a child that outlives CHILD_MS fails the test, naming `file`, with its last output. */
 function run(child: ChildProcess, file: string): Run {
   const tracked = track(child);
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     tracked,
-    async done() {
-      let exit;
-      try {
-        exit = await tracked.exit(CHILD_MS);
-      } catch (error) {
-        return lab.fail(messageOf(error), 'a process that finishes on its own', file);
-      }
-      await closed;
-      return exit;
-    },
+    done: () => tracked.finished(CHILD_MS).catch((error: unknown) => lab.fail(messageOf(error), 'a process that finishes on its own', file)),
   };
 }
 
