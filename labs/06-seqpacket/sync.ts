@@ -12,7 +12,6 @@
 //
 // See: unix(7) (SOCK_SEQPACKET, SCM_RIGHTS), sendmsg(2), recvmsg(2)
 // (MSG_TRUNC), and runC's libcontainer/sync.go.
-import { closeFd } from '../../native/index.ts';
 
 /** The announcement's type. */
 export const FD_FOLLOWS = 'fd-follows';
@@ -38,17 +37,6 @@ export interface SyncOptions {
 /** The peer broke the protocol; every fd that arrived has been closed. */
 export class SyncError extends Error {
   override name = 'SyncError';
-}
-
-/** Closes every fd in the list, going on past any that fails. */
-export function closeAll(fds: readonly number[]): void {
-  for (const fd of fds) {
-    try {
-      closeFd(fd);
-    } catch {
-      // already closed: nothing left to leak
-    }
-  }
 }
 
 /** Sends the announcement, then the record carrying `fds` (which the caller still owns). */
@@ -78,7 +66,7 @@ export async function receiveWithFds(sock: number, options: SyncOptions = {}): P
   // '../../native/index.ts'), each with options.timeoutMs and
   // maxBytes: MAX_RECORD_BYTES + 1 (a record that fills the buffer was too
   // long, and the kernel dropped its tail without a word). Throw a SyncError,
-  // having closed (closeAll) every fd that arrived, when:
+  // having closed every fd that arrived (closeAll, from './framing.ts'), when:
   //   - recvFds returns null: the peer closed (before either record);
   //   - the announcement carries fds, or is too long, or is not JSON, or is
   //     not { type: FD_FOLLOWS, name: a non-empty string, count: a whole

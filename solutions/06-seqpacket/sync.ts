@@ -12,7 +12,8 @@
 //
 // See: unix(7) (SOCK_SEQPACKET, SCM_RIGHTS), sendmsg(2), recvmsg(2)
 // (MSG_TRUNC), and runC's libcontainer/sync.go.
-import { closeFd, recvFds, sendFds } from '../../native/index.ts';
+import { recvFds, sendFds } from '../../native/index.ts';
+import { closeAll } from './framing.ts';
 
 /** The announcement's type. */
 export const FD_FOLLOWS = 'fd-follows';
@@ -38,17 +39,6 @@ export interface SyncOptions {
 /** The peer broke the protocol; every fd that arrived has been closed. */
 export class SyncError extends Error {
   override name = 'SyncError';
-}
-
-/** Closes every fd in the list, going on past any that fails. */
-export function closeAll(fds: readonly number[]): void {
-  for (const fd of fds) {
-    try {
-      closeFd(fd);
-    } catch {
-      // already closed: nothing left to leak
-    }
-  }
 }
 
 /** Sends the announcement, then the record carrying `fds` (which the caller still owns). */
