@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 DEPS := node_modules/.package-lock.json
-FRAME := native/fdlab.h native/common.gypi $(wildcard native/frame/*)
+FRAME := native/fdlab.h native/common.gypi native/lab-functions.json native/lab-functions.cjs $(wildcard native/frame/*)
 SOLUTIONS_ADDON := native/trees/solutions/build/Release/fdlab_solutions.node
 LABS_ADDON := native/trees/labs/build/Release/fdlab_labs.node
 
@@ -35,7 +35,7 @@ build: $(SOLUTIONS_ADDON) ## build both trees' addons (a labs compile error is r
 demo: $(SOLUTIONS_ADDON) ## the complete demo, from solutions/
 	npm run --silent demo
 
-trace: $(SOLUTIONS_ADDON) ## the demo under strace: the real syscalls, SCM_RIGHTS decoded, per process
+trace: $(DEPS) ## your demo under strace (TREE=labs|solutions picks one): syscalls, dup2, SCM_RIGHTS, per process
 	@$(KIT) trace
 
 bench: $(SOLUTIONS_ADDON) ## the benchmarks (bench/README.md explains them)
@@ -65,6 +65,9 @@ watch: $(DEPS) ## recheck the lab you are working on at every save (LAB=N picks 
 reset-%: $(DEPS) ## restore lab N's files to their starting state (backup in .fdlab/backups/)
 	@$(KIT) reset $*
 
+compare-%: $(DEPS) ## once lab N passes: your files beside the solution's, as a diff
+	@$(KIT) compare $*
+
 doctor: $(DEPS) ## check this machine for what the labs need; prints the fix for each problem
 	@$(KIT) doctor
 
@@ -74,7 +77,7 @@ test: build ## the kit's own test suite: type-check, then every test
 
 # Reliability (reliability/): the long runs and the sanitizers. `make test`
 # runs a short seeded fuzz and a short soak; these print the full figures.
-.PHONY: fuzz soak asan memcheck
+.PHONY: fuzz soak asan memcheck under-load
 fuzz: $(SOLUTIONS_ADDON) ## fuzz the public API: 10,000 random call sequences (FDLAB_FUZZ_SEED=n replays one)
 	npm run --silent fuzz
 
@@ -86,3 +89,6 @@ asan: $(DEPS) ## the API tests against the addon built with AddressSanitizer + U
 
 memcheck: $(SOLUTIONS_ADDON) ## a focused workload under valgrind memcheck: errors in fdlab's own code
 	npm run --silent memcheck
+
+under-load: build ## the whole suite RUNS times (default 5) with every core kept busy by stress-ng: finds flaky tests
+	npm run --silent under-load -- $(if $(RUNS),--runs $(RUNS))

@@ -1,54 +1,58 @@
-// kit/check-reporter.cjs: how a lab check reports to the learner. Mocha's
-// spec output, then a verdict naming the files to edit and the next hint,
-// then the closing "N passed, N failed" line. When FDLAB_CHECK_RESULT names
-// a file, the result is also saved there for `make status`.
+// kit/check-reporter.cjs: how a lab check reports. To the learner: Mocha's
+// spec output (the tests as they run, then each failure in full). To the
+// kit (kit/run-check.ts): one JSON line per event on the channel, the fd
+// named by FDLAB_CHECK_CHANNEL (FDLAB_CHECK_REPORT_FD once in-check.ts has
+// run): test-start, test-end (with the failure's
+// message), run-end (the counts). The kit, not this process, decides the
+// verdict and prints it: this process may be ended by the code it tests.
+// Lines are written with writeSync, so each one is out before the next test
+// starts, even if that test then exits, crashes or hangs the process.
 // CommonJS because Mocha loads reporters with require().
 'use strict';
 const fs = require('node:fs');
-const path = require('node:path');
 const Mocha = require('mocha');
+const { applyColourRule } = require('./reporter-colour.cjs');
 
-const { EVENT_RUN_END, EVENT_TEST_FAIL } = Mocha.Runner.constants;
-const root = path.join(__dirname, '..');
+const { EVENT_RUN_END, EVENT_TEST_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING, EVENT_HOOK_BEGIN, EVENT_HOOK_END } =
+  Mocha.Runner.constants;
 
-function labFromManifest(id) {
-  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'labs', 'labs.json'), 'utf8'));
-  return manifest.labs.find((lab) => lab.id === id);
+/** A failure message as long as the kit may keep it. */
+const MESSAGE_MAX = 4000;
+
+function tell(event) {
+  // kit/check/in-check.ts moved the channel's number here, out of the
+  // variable the native frame and the learner's children read.
+  const fd = Number(process.env.FDLAB_CHECK_REPORT_FD ?? process.env.FDLAB_CHECK_CHANNEL);
+  if (!Number.isInteger(fd) || fd <= 2) return;
+  try {
+    fs.writeSync(fd, `${JSON.stringify(event)}\n`);
+  } catch {
+    // the learner's code closed the channel: the kit notices the silence
+  }
 }
 
 class CheckReporter extends Mocha.reporters.Spec {
   constructor(runner, options) {
     super(runner, options);
-    const id = Number(process.env.FDLAB_CHECK_LAB);
-    const tree = process.env.FDLAB_CHECK_TREE || 'labs';
-    const lab = labFromManifest(id);
-    const failures = [];
+    // The kit reads our output through a pipe and says whether its own
+    // terminal wants colour (kit/terminal.ts's rule: NO_COLOR, TERM=dumb).
+    if (process.env.FDLAB_CHECK_COLOUR !== undefined) Mocha.reporters.Base.useColors = process.env.FDLAB_CHECK_COLOUR === '1';
+    else applyColourRule(Mocha.reporters.Base);
+
+    runner.on(EVENT_TEST_BEGIN, (test) => tell({ event: 'test-start', title: test.fullTitle() }));
+    runner.on(EVENT_HOOK_BEGIN, (hook) => tell({ event: 'test-start', title: hook.fullTitle(), hook: true }));
+    runner.on(EVENT_HOOK_END, (hook) => tell({ event: 'test-end', title: hook.fullTitle(), state: 'passed', hook: true }));
+    runner.on(EVENT_TEST_PASS, (test) => tell({ event: 'test-end', title: test.fullTitle(), state: 'passed' }));
+    runner.on(EVENT_TEST_PENDING, (test) => tell({ event: 'test-end', title: test.fullTitle(), state: 'pending' }));
     runner.on(EVENT_TEST_FAIL, (test, err) => {
-      failures.push({ title: test.fullTitle(), message: String((err && err.message) || err) });
+      const message = String((err && err.message) || err).slice(0, MESSAGE_MAX);
+      tell({ event: 'test-end', title: test.fullTitle(), state: 'failed', message });
     });
+    // After the spec reporter's epilogue (registered first, by super()):
+    // once the kit reads this line, every failure has been printed.
     runner.once(EVENT_RUN_END, () => {
-      const { passes, failures: failed, pending } = runner.stats;
-      process.nextTick(() => {
-        const lines = [];
-        if (lab !== undefined) {
-          const files = lab.files.map((f) => `${tree}/${lab.folder}/${f}`).join(', ');
-          if (failed === 0 && passes > 0) {
-            lines.push(`lab ${id} passes against ${tree}/. ${tree === 'labs' ? 'Well done.' : ''}`.trim());
-          } else {
-            lines.push(`lab ${id}: ${failed} of ${passes + failed} checks failed. Edit: ${files}`);
-            lines.push(`Stuck? make hint-${id}`);
-          }
-        }
-        const skipped = pending > 0 ? `, ${pending} skipped` : '';
-        lines.push(`${passes} passed, ${failed} failed${skipped}`);
-        console.log(`\n${lines.join('\n')}`);
-        const resultFile = process.env.FDLAB_CHECK_RESULT;
-        if (resultFile) {
-          fs.mkdirSync(path.dirname(resultFile), { recursive: true });
-          const result = { lab: id, tree, passed: passes, failed, skipped: pending, failures, at: new Date().toISOString() };
-          fs.writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
-        }
-      });
+      const { passes, failures, pending } = runner.stats;
+      tell({ event: 'run-end', passed: passes, failed: failures, skipped: pending });
     });
   }
 }

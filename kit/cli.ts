@@ -3,8 +3,9 @@
 //
 //   node --import tsx kit/cli.ts lab N | solution N | hint N [LEVEL]
 //                                | check [N] | status [--fresh] | watch [N]
-//                                | reset N | doctor | trace
+//                                | reset N | compare N | doctor | trace
 import { checkCommand } from './commands/check.ts';
+import { compareCommand } from './commands/compare.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { hintCommand } from './commands/hint.ts';
 import { resetCommand } from './commands/reset.ts';
@@ -22,6 +23,7 @@ const usage = `usage: kit/cli.ts <command>
   status         every lab: passed / failing / not started     make status [FRESH=1]
   watch [N]      rerun the lab you are on at every save        make watch [LAB=N]
   reset N        restore lab N's files (backup in .fdlab/)     make reset-N
+  compare N      once lab N passes: yours beside the solution  make compare-N
   doctor         check the machine; the fix for each problem   make doctor
   trace          the demo under strace, SCM_RIGHTS decoded     make trace
 `;
@@ -63,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
       return watchCommand(args[0] === undefined || args[0] === '' ? undefined : labNumber(args[0]));
     case 'reset':
       return resetCommand(labNumber(args[0]));
+    case 'compare':
+      return compareCommand(labNumber(args[0]));
     case 'doctor':
       return doctorCommand();
     case 'trace':

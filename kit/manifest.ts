@@ -1,7 +1,8 @@
 // kit/manifest.ts: the one list of labs (labs/labs.json): id, folder, title,
 // the files the learner edits, whether the lab is C++ (built into the labs
-// addon), and its hints from a nudge to a near-solution. The kit CLI and the
-// kit-integrity test read only this.
+// addon), its estimated time, the labs whose code it runs on, and its hints
+// from a nudge to a near-solution. The kit CLI and the kit-integrity test
+// read only this.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tree } from '../native/binding.ts';
@@ -15,6 +16,14 @@ export interface Lab {
   files: string[];
   /** Whether the lab's code is C++ compiled into the tree's addon. */
   native: boolean;
+  /** About how long a learner takes, in minutes: shown by `make status` and README's labs table. */
+  minutes: number;
+  /**
+   * The labs whose code (in labs/) this lab's check runs on, e.g. lab 5's demo
+   * on 01-04: a change to any of them means this lab's last result may no
+   * longer hold. Every other lab's check takes what it does not test from solutions/.
+   */
+  dependsOn: number[];
   hints: string[];
 }
 
@@ -30,6 +39,11 @@ export function findLab(id: number): Lab {
     throw new Error(`there is no lab ${id}: the labs are ${labs.map((l) => l.id).join(', ')}`);
   }
   return lab;
+}
+
+/** The labs `lab` runs on (its dependsOn), in manifest order. */
+export function dependenciesOf(lab: Lab, labs: readonly Lab[]): Lab[] {
+  return labs.filter((other) => lab.dependsOn.includes(other.id));
 }
 
 /** A lab file's path from the project root, e.g. labs/01-socketpair/socketpair.cc. */

@@ -4,15 +4,19 @@
 //
 // strace -f interleaves processes and threads, splitting a call that
 // another process interrupted into "<unfinished ...>" and "<... resumed>"
-// halves; those are joined first. Only the two main threads are kept (the
-// others are Node's own workers), and of their calls only those that
-// matter: socketpair, the fork and exec of the child, sendmsg and recvmsg
+// halves; those are joined first. Who is who comes from the trace itself:
+// the parent is the process strace started, the child the first process it
+// forked. Only those two main threads are kept (the others are Node's own
+// workers), and of their calls only those that matter: socketpair, the
+// fork of the child, the dup2 between fork and exec that moves the pair's
+// end onto the child's fd 3 (lab 02), the exec, sendmsg and recvmsg
 // (SCM_RIGHTS decoded by strace), the closes of the pair and of the passed
 // file, the child's exit and the parent's wait4 that reaps it.
 //
-// See: strace(1) (-f, -yy, -ttt), socketpair(2), sendmsg(2), recvmsg(2), wait4(2).
+// See: strace(1) (-f, -yy, -ttt), socketpair(2), dup2(2), execve(2)
+// (close-on-exec), sendmsg(2), recvmsg(2), wait4(2).
 
-export const TRACED_CALLS = ['socketpair', 'clone', 'clone3', 'fork', 'vfork', 'execve', 'sendmsg', 'recvmsg', 'close', 'wait4'];
+export const TRACED_CALLS = ['socketpair', 'clone', 'clone3', 'fork', 'vfork', 'dup2', 'dup3', 'execve', 'sendmsg', 'recvmsg', 'close', 'wait4'];
 
 export interface TraceEvent {
   /** Seconds since the first event. */
@@ -69,6 +73,53 @@ export interface Roles {
   child: number;
 }
 
+const FORKS = new Set(['clone', 'clone3', 'fork', 'vfork']);
+
+/**
+ * The demo's two processes, read from the trace: the parent is the process
+ * strace started (its first line), the child the first process the parent
+ * forked (a clone without CLONE_THREAD; with it, the clone is one of Node's
+ * threads). No child when the demo stopped before spawning one.
+ */
+export function rolesFromTrace(straceOutput: string): { parent?: number; child?: number } {
+  const lines = joinResumed(straceOutput.split('\n'));
+  const parent = lines[0]?.pid;
+  const fork = lines.find((l) => l.pid === parent && FORKS.has(/^(\w+)\(/.exec(l.text)?.[1] ?? '') && !l.text.includes('CLONE_THREAD'));
+  const child = Number(/ = (\d+)$/.exec(fork?.text ?? '')?.[1]);
+  return { parent, child: child > 0 ? child : undefined };
+}
+
+/**
+ * The text with strace's -yy annotations removed: `dup2(20<UNIX-STREAM:[7->8]>, 3)`
+ * becomes `dup2(20, 3)`. Annotations may nest (`0</dev/null<char 1:3>>`),
+ * and a socket's `[inode->peer]` holds a '>' that closes nothing.
+ */
+function withoutAnnotations(text: string): string {
+  let depth = 0;
+  let inBrackets = 0;
+  let plain = '';
+  for (const char of text) {
+    if (depth > 0 && char === '[') inBrackets++;
+    else if (depth > 0 && char === ']' && inBrackets > 0) inBrackets--;
+    else if (inBrackets === 0 && char === '<') depth++;
+    else if (inBrackets === 0 && char === '>' && depth > 0) depth--;
+    else if (depth === 0) plain += char;
+  }
+  return plain;
+}
+
+/** What a successful dup2/dup3 did, in the demo's words; undefined for a failed one. */
+function dupNote(text: string, owner: string): string | undefined {
+  const match = /^dup([23])\((\d+), (\d+)(?:, ([\w|]+))?\) = (\d+)$/.exec(withoutAnnotations(text));
+  if (!match) return undefined;
+  const [, version, from, to, flags] = match;
+  const cloexec = version === '3' && (flags ?? '').includes('O_CLOEXEC');
+  return (
+    `dup${version}(${from}, ${to}): fd ${from} becomes ${owner}fd ${to}` +
+    (cloexec ? ', close-on-exec (O_CLOEXEC)' : ', without close-on-exec: it survives the exec')
+  );
+}
+
 /** The timeline of what matters, for the demo's parent and child main threads. */
 export function demoTimeline(straceOutput: string, roles: Roles): TraceEvent[] {
   const lines = joinResumed(straceOutput.split('\n')).filter((l) => l.pid === roles.parent || l.pid === roles.child);
@@ -85,9 +136,12 @@ export function demoTimeline(straceOutput: string, roles: Roles): TraceEvent[] {
     const t = line.text;
     const call = /^(\w+)\(/.exec(t)?.[1];
     if (call === 'socketpair') add(line, 'the pair: both ends close-on-exec');
-    else if ((call === 'clone' || call === 'clone3' || call === 'fork' || call === 'vfork') && !t.includes('CLONE_THREAD')) {
-      add(line, 'fork: the child starts as a copy of the parent');
-    } else if (call === 'execve' && line.pid === roles.child) add(line, 'exec: only fd 3 (dup2 of the pair end) survives');
+    else if (call !== undefined && FORKS.has(call) && !t.includes('CLONE_THREAD')) {
+      add(line, 'fork: the child starts as a copy of the parent, with a copy of every fd');
+    } else if (call === 'dup2' || call === 'dup3') {
+      const note = dupNote(t, line.pid === roles.child ? "the child's " : "the parent's ");
+      if (note !== undefined) add(line, note);
+    } else if (call === 'execve' && line.pid === roles.child) add(line, 'exec: every close-on-exec fd closes; the others (0-2, the new fd 3) stay');
     else if (call === 'sendmsg' && t.includes('SCM_RIGHTS')) add(line, 'SCM_RIGHTS: the open file rides on one byte');
     else if (call === 'recvmsg' && t.includes('SCM_RIGHTS')) add(line, 'the same open file, under a new fd number');
     else if (call === 'recvmsg' && t.includes('EAGAIN')) add(line, 'nothing yet: wait on the event loop');

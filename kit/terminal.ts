@@ -1,9 +1,12 @@
 // kit/terminal.ts: how the kit writes to a terminal. Colour and Unicode
 // only when the stream is a terminal and NO_COLOR is unset (no-color.org:
 // set and not empty means no colour); piped into a file, a pager or CI, the
-// output is plain text that reads the same.
+// output is plain text that reads the same. The escape sequences come from
+// Node's util.styleText; whether to use them is decided here, for the
+// stream being written (styleText's own check looks only at stdout).
 //
 // See: console_codes(4) (the SGR colour sequences), isatty(3).
+import { styleText } from 'node:util';
 
 type Stream = { isTTY?: boolean };
 
@@ -22,19 +25,21 @@ export interface Paint {
   bold(text: string): string;
 }
 
-function sgr(on: boolean, code: string): (text: string) => string {
-  return on ? (text) => `\x1b[${code}m${text}\x1b[0m` : (text) => text;
+type Format = Parameters<typeof styleText>[0];
+
+function style(on: boolean, format: Format): (text: string) => string {
+  return on ? (text) => styleText(format, text, { validateStream: false }) : (text) => text;
 }
 
 export function paint(stream: Stream = process.stdout, env: NodeJS.ProcessEnv = process.env): Paint {
   const colour = colourEnabled(stream, env);
   return {
     colour,
-    good: sgr(colour, '32'),
-    bad: sgr(colour, '31'),
-    warn: sgr(colour, '33'),
-    dim: sgr(colour, '2'),
-    bold: sgr(colour, '1'),
+    good: style(colour, 'green'),
+    bad: style(colour, 'red'),
+    warn: style(colour, 'yellow'),
+    dim: style(colour, 'dim'),
+    bold: style(colour, 'bold'),
   };
 }
 

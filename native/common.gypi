@@ -1,21 +1,20 @@
-# common.gypi: the addon frame and the list of lab files, shared by every
-# tree's build. native/trees/<name>/binding.gyp sets `tree_dir` (the tree's
-# folder, relative to that binding.gyp) and includes this; each tree builds
-# in its own folder, so a compile error in labs/ never touches the
-# solutions build.
+# common.gypi: the addon frame and the lab files, shared by every tree's
+# build. native/trees/<name>/binding.gyp sets `tree_dir` (the tree's folder,
+# relative to that binding.gyp) and includes this; each tree builds in its
+# own folder, so a compile error in labs/ never touches the solutions build.
+# The lab files and their functions come from one table,
+# native/lab-functions.json (read through lab-functions.cjs), which
+# kit/build.ts reads too.
 {
   'target_defaults': {
     'sources': [
-      '<(tree_dir)/01-socketpair/socketpair.cc',
-      '<(tree_dir)/03-sendmsg/sendmsg.cc',
-      '<(tree_dir)/04-recvmsg/recvmsg.cc',
-      '<(tree_dir)/07-peercred/peercred.cc',
-      '<(tree_dir)/08-cloexec/cloexec.cc',
-      '<(tree_dir)/10-console/pty.cc',
+      '<!@(node ../../lab-functions.cjs sources <(tree_dir))',
       'frame/addon.cc',
       'frame/args.cc',
+      'frame/crash_reporter.cc',
       'frame/errno_error.cc',
       'frame/fd_flags.cc',
+      'frame/lab_call.cc',
       'frame/peer_credentials.cc',
       'frame/poll_watcher.cc',
       'frame/pty_calls.cc',
@@ -32,7 +31,10 @@
     # A Worker being terminated can no longer run JavaScript, so an error
     # thrown to it cannot be thrown: without this, node-addon-api turns that
     # into a C++ exception nothing catches, and the whole process aborts.
-    'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS'],
+    # FDLAB_FILE_<function> (from the table): each lab function's file, for
+    # frame/lab_call.h.
+    'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
+                '<!@(node ../../lab-functions.cjs defines)'],
     'cflags_cc': ['-std=c++17', '-Wall', '-Wextra', '-fvisibility=hidden'],
   },
 }

@@ -40,8 +40,9 @@ describe('kit output on a terminal and in a pipe', () => {
       expect(p.good('passed')).to.equal('passed');
     });
 
-    it('wraps text in a colour and a reset when colour is on', () => {
-      expect(paint(tty, {}).bad('failing')).to.equal(`${ESC}31mfailing${ESC}0m`);
+    it('wraps text in a colour and its reset when colour is on', () => {
+      expect(paint(tty, {}).bad('failing')).to.equal(`${ESC}31mfailing${ESC}39m`);
+      expect(paint(tty, {}).bold('lab 1')).to.equal(`${ESC}1mlab 1${ESC}22m`);
     });
 
     it('draws a plain ASCII progress bar in proportion', () => {

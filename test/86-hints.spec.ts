@@ -50,6 +50,7 @@ describe('make hint-N', () => {
     hint('1');
     const reread = hint('1', '1');
     expect(reread.output).to.include(`hint 1 of ${count}`).and.include(lab1.hints[0]!);
+    expect(reread.output, 'the next hint is the one after the highest read').to.include('`make hint-1` shows hint 3 next');
     expect(reached()).to.deep.equal({ 1: 2 });
     expect(hint('1').output).to.include(`hint 3 of ${count}`);
   });

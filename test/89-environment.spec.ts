@@ -187,7 +187,7 @@ describe('the learner\'s environment', () => {
 
     it('sets up in updateContentCommand with the same make target as CI', () => {
       expect(config.updateContentCommand).to.equal('make setup');
-      expect(readFileSync(join(root, '.ci', 'run'), 'utf8')).to.match(/^make setup$/m);
+      expect(readFileSync(join(root, '.ci', 'run'), 'utf8')).to.match(/ make --no-print-directory setup$/m);
       expect(readFileSync(join(root, 'Makefile'), 'utf8')).to.match(/^setup:/m);
     });
 
@@ -195,10 +195,12 @@ describe('the learner\'s environment', () => {
       expect(config.postAttachCommand).to.match(/^make( --no-print-directory)? status$/);
     });
 
-    it('recommends the C/C++ extension and a Mocha test explorer that reads .mocharc', () => {
+    it('recommends the C/C++ extension and Mocha for VS Code, whose Testing view reads every .mocharc', () => {
       const extensions: string[] = config.customizations.vscode.extensions;
       expect(extensions).to.include('ms-vscode.cpptools');
-      expect(extensions).to.include('hbenl.vscode-mocha-test-adapter');
+      expect(extensions).to.include('coderline.mocha-vscode');
+      // Mocha Test Explorer loads Mocha's internals by paths Mocha 12 renamed.
+      expect(extensions).to.not.include('hbenl.vscode-mocha-test-adapter');
     });
 
     it('states host requirements a Codespace can meet', () => {
@@ -304,12 +306,12 @@ describe('the learner\'s environment', () => {
       for (const extension of installed) expect(recommended).to.include(extension);
     });
 
-    it('points the Mocha test explorer at .mocharc.json, run under tsx by the project\'s Mocha', () => {
+    it('recommends Mocha for VS Code and keeps no settings of Mocha Test Explorer, which it replaced', () => {
+      // test/84-testing-view.spec.ts checks what Mocha for VS Code finds and how it runs it.
       const settings = readJsonc('.vscode/settings.json');
-      expect(settings['mochaExplorer.configFile']).to.equal('.mocharc.json');
-      expect(existsSync(join(root, settings['mochaExplorer.configFile']))).to.equal(true);
-      expect(settings['mochaExplorer.nodeArgv']).to.deep.equal(['--import', 'tsx']);
-      expect(existsSync(join(root, settings['mochaExplorer.mochaPath'], 'package.json'))).to.equal(true);
+      const stale = Object.keys(settings).filter((key) => /^(mochaExplorer|testExplorer)\./.test(key));
+      expect(stale).to.deep.equal([]);
+      expect(readJsonc('.vscode/extensions.json').recommendations).to.include('coderline.mocha-vscode');
     });
   });
 });

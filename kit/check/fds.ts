@@ -3,7 +3,9 @@
 // one is, and which open file it is.
 //
 // See: proc(5) (/proc/pid/fd, /proc/pid/fdinfo), fcntl(2), fstat(2).
-import { constants, fstatSync, readdirSync, readFileSync } from 'node:fs';
+import { constants, fstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 
 const O_CLOEXEC = 0o2000000;
 
@@ -36,8 +38,25 @@ export function fileIdentity(fd: number): string {
   return `${stat.dev}:${stat.ino}`;
 }
 
-/** How many fds this process has open (the count is what leaks change). */
+/**
+ * tsx's transform cache: tsx writes and scans it on libuv's thread pool at
+ * any moment while a module is first compiled, so an fd there is never the
+ * code under test's.
+ */
+const tsxCache = join(tmpdir(), `tsx-${userInfo().uid}`);
+
+/**
+ * How many fds this process has open that the code under test could have
+ * opened (the count is what leaks change): every fd but those in tsx's cache.
+ */
 export function openFdCount(): number {
-  // readdirSync holds one fd on /proc/self/fd while listing: not ours to count.
-  return readdirSync('/proc/self/fd').length - 1;
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return false; // closed since the listing: readdirSync's own fd on /proc/self/fd, for one
+    }
+    return !target.startsWith(`${tsxCache}/`) && target !== tsxCache;
+  }).length;
 }

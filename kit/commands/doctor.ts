@@ -11,6 +11,7 @@
 // (/proc/sys/fs/inotify/*), capabilities(7) (CAP_SYS_PTRACE).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Tree } from '../../native/binding.ts';
 import { isUpToDate } from '../build.ts';
@@ -43,12 +44,34 @@ function run(command: string, args: string[], timeoutMs = 60_000): Ran {
 
 const firstLine = (text: string): string => text.split('\n')[0]!.trim();
 
-/** The Node versions package.json's engines allows: ^20.19.0 || >=22.12.0. */
-export function nodeVersionSupported(version: string): boolean {
-  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
-  if (major === 20) return minor >= 19;
-  if (major === 22) return minor >= 12;
-  return major > 22;
+/** package.json's engines.node: the one statement of the Node versions the kit supports. */
+export function enginesRange(): string {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines?: { node?: unknown } };
+  const range = manifest.engines?.node;
+  if (typeof range !== 'string') throw new Error('package.json has no engines.node range');
+  return range;
+}
+
+/** The part of the semver package the doctor uses (npm's own range rules). */
+interface Semver {
+  satisfies(version: string, range: string, options?: { includePrerelease?: boolean }): boolean;
+  validRange(range: string): string | null;
+}
+
+/**
+ * semver, loaded when first needed: installed with node-gyp (make setup), so
+ * a missing one is a finding of its own rather than a doctor that cannot start.
+ */
+function loadSemver(): Semver {
+  return createRequire(import.meta.url)('semver') as Semver;
+}
+
+/** True when `version` (e.g. v24.1.0) is one that package.json's engines allows. */
+export function nodeVersionSupported(version: string, range: string = enginesRange()): boolean {
+  const semver = loadSemver();
+  if (semver.validRange(range) === null) throw new Error(`package.json's engines.node (${range}) is not a version range`);
+  // includePrerelease: a nightly or rc of an allowed line is allowed too.
+  return semver.satisfies(version, range, { includePrerelease: true });
 }
 
 const APT = 'sudo apt-get update && sudo apt-get install -y';
@@ -65,11 +88,20 @@ function checkPlatform(): Finding {
 
 function checkNode(): Finding {
   const version = process.version;
-  return nodeVersionSupported(version)
-    ? { level: 'ok', what: `Node.js ${version}` }
+  let range: string;
+  let supported: boolean;
+  try {
+    range = enginesRange();
+    supported = nodeVersionSupported(version, range);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'the semver package is not installed' : (error as Error).message;
+    return { level: 'warning', what: `Node.js ${version}, not compared with package.json's engines: ${why}`, fix: 'make setup   (runs npm ci)' };
+  }
+  return supported
+    ? { level: 'ok', what: `Node.js ${version} (package.json's engines: ${range})` }
     : {
         level: 'problem',
-        what: `Node.js ${version} is too old: the kit needs 20.19+, 22.12+ or 24`,
+        what: `Node.js ${version} is not one the kit supports: package.json's engines asks for ${range}`,
         fix: 'install Node.js 22 or 24 LTS (e.g. `nvm install 24`), or use the devcontainer',
       };
 }

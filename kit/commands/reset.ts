@@ -3,11 +3,18 @@
 // replaces into .fdlab/backups/, so a reset can always be undone by hand.
 // Only the files the manifest lists for the lab are touched; hint levels
 // stay, and the lab's last result is forgotten (it was about other code).
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+//
+// Every backup is written, and its place printed, before the first file is
+// replaced: a reset that stops half-way (a full disk, a file it may not
+// write) still tells the learner where their version is and which files
+// were replaced. A backup that cannot be made stops the reset before any
+// file is touched.
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { findLab } from '../manifest.ts';
 import { root } from '../paths.ts';
 import { currentContent, startingVersion, type StartingVersion } from '../starting-state.ts';
+import { shownPath as shown } from '../state-files.ts';
 import { backupsDir, removeResult } from '../state.ts';
 import { paint } from '../terminal.ts';
 
@@ -19,11 +26,7 @@ function newBackupFolder(id: number): string {
   return folder;
 }
 
-/** A path as the learner would type it from the project root. */
-function shown(path: string): string {
-  const inside = relative(root, path);
-  return inside.startsWith('..') ? path : inside;
-}
+const why = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function resetCommand(id: number): number {
   const lab = findLab(id);
@@ -46,27 +49,49 @@ export function resetCommand(id: number): number {
 
   const backups = newBackupFolder(id);
   const saved: string[] = [];
-  for (const start of changed) {
-    const file = join(root, start.path);
-    if (existsSync(file)) {
-      const backup = join(backups, start.path);
-      mkdirSync(dirname(backup), { recursive: true });
-      copyFileSync(file, backup);
-      saved.push(backup);
+  try {
+    for (const start of changed) {
+      const file = join(root, start.path);
+      if (existsSync(file)) {
+        const backup = join(backups, start.path);
+        mkdirSync(dirname(backup), { recursive: true });
+        copyFileSync(file, backup);
+        saved.push(backup);
+      }
     }
+  } catch (error) {
+    // Nothing was replaced: a partial backup would only mislead.
+    rmSync(backups, { recursive: true, force: true });
+    process.stderr.write(`fdlab: cannot reset lab ${id}: backing up your files failed (${why(error)}).\nNothing was changed.\n`);
+    return 1;
   }
+  if (saved.length > 0) {
+    const lines = [`Your version is saved in ${shown(backups)}/. To get it back:`];
+    for (const backup of saved) lines.push(`  cp ${shown(backup)} ${relative(backups, backup)}`);
+    process.stdout.write(`${lines.join('\n')}\n\n`);
+  }
+
+  const replaced: StartingVersion[] = [];
   for (const start of changed) {
-    mkdirSync(dirname(join(root, start.path)), { recursive: true });
-    writeFileSync(join(root, start.path), start.content);
+    try {
+      mkdirSync(dirname(join(root, start.path)), { recursive: true });
+      writeFileSync(join(root, start.path), start.content);
+    } catch (error) {
+      // The replaced files are no longer what the last result was about.
+      if (replaced.length > 0) removeResult('labs', id);
+      const lines = [`fdlab: the reset of lab ${id} stopped half-way: cannot write ${start.path} (${why(error)}).`];
+      for (const done of replaced) lines.push(`  ${done.path} is back to its starting state`);
+      for (const left of changed.slice(replaced.length)) lines.push(`  ${left.path} was not changed`);
+      if (saved.length > 0) lines.push(`Your version is still in ${shown(backups)}/: the cp lines above put it back.`);
+      process.stderr.write(`${lines.join('\n')}\n`);
+      return 1;
+    }
+    replaced.push(start);
   }
   removeResult('labs', id);
 
   const lines = [`${p.good('reset')} lab ${id}, ${lab.title}:`];
   for (const start of changed) lines.push(`  ${start.path} is back to its starting state (commit ${start.commit.slice(0, 7)})`);
-  if (saved.length > 0) {
-    lines.push('', `Your version is saved in ${shown(backups)}/. To get it back:`);
-    for (const backup of saved) lines.push(`  cp ${shown(backup)} ${relative(backups, backup)}`);
-  }
   lines.push('', `Next: make lab-${id}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

@@ -34,7 +34,7 @@ function pairOf(type: SocketType): [number, number] {
   }
 }
 
-describe(`lab 1: socketpair (${lab.file()})`, () => {
+describe('lab 1: socketpair (socketpair.cc)', () => {
   const opened: number[] = [];
   const pair = (type: SocketType): [number, number] => {
     const fds = pairOf(type);

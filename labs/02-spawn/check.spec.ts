@@ -294,7 +294,7 @@ function requireClearError(outcome: Outcome, situation: string, fix: string, men
 
 // ---------------------------------------------------------------- the check
 
-describe(`lab 2: spawn with the socket as fd 3 (${spawnFile}, ${childFile})`, function () {
+describe('lab 2: spawn with the socket as fd 3 (spawn.ts, child.ts)', function () {
   this.timeout(45_000);
 
   afterEach(async () => {
@@ -305,7 +305,7 @@ describe(`lab 2: spawn with the socket as fd 3 (${spawnFile}, ${childFile})`, fu
     delete process.env.FDLAB_CHECK_MARK;
   });
 
-  describe(`spawnWithSocket (${spawnFile})`, () => {
+  describe('spawnWithSocket (spawn.ts)', () => {
     it('starts the child with the socket as its fd 3: the same socket, and only that end', async () => {
       const { ours, theirs } = pair();
       const socket = fstatSync(theirs.fd);
@@ -506,7 +506,7 @@ describe(`lab 2: spawn with the socket as fd 3 (${spawnFile}, ${childFile})`, fu
     });
   });
 
-  describe(`inheritedSocket (${childFile})`, () => {
+  describe('inheritedSocket (child.ts)', () => {
     it('returns the fd FDLAB_SOCK_FD names when a socket is there', async () => {
       const { theirs } = pair();
       const at = random.int(3, 9);

@@ -28,7 +28,13 @@ const demoPath = join(root, lab.file());
 
 /** How long a demo may run: a correct one takes a few seconds at most. */
 const RUN_WAIT_MS = 20_000;
-/** The demo's own receive timeout is 5 s; on top of that it kills and reaps. */
+/**
+ * The demo's receive timeout (FDLAB_DEMO_RECEIVE_TIMEOUT_MS): short where the
+ * check makes the child hang on purpose, and otherwise as long as the run may
+ * last, so a slow start on a busy machine never trips it.
+ */
+const HANG_RECEIVE_TIMEOUT_MS = 2000;
+/** The hanging run: its receive timeout, then it kills and reaps. */
 const HANG_RUN_WAIT_MS = 25_000;
 /** How long the child lingers after its work, to catch a parent that does not wait. */
 const LINGER_MS = 500;
@@ -166,6 +172,7 @@ async function runDemo(fault: string | undefined, waitMs: number): Promise<DemoR
           ...process.env,
           FDLAB_TREE: lab.tree,
           FDLAB_DEMO_FAULT: fault,
+          FDLAB_DEMO_RECEIVE_TIMEOUT_MS: String(fault === 'hang-before-send' ? HANG_RECEIVE_TIMEOUT_MS : waitMs),
           FDLAB_SOCK_FD: undefined,
           FDLAB_CHECK_NOTES: notesFile,
           NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(preload).href}`.trim(),
@@ -411,8 +418,8 @@ async function unfinishedPieces(): Promise<Piece[]> {
     ref.closeFd(d);
   }
 
-  const spawnModule = (await import(pathToFileURL(join(root, lab.tree, '02-spawn', 'spawn.ts')).href)) as typeof import('../02-spawn/spawn.ts');
-  const childModule = (await import(pathToFileURL(join(root, lab.tree, '02-spawn', 'child.ts')).href)) as typeof import('../02-spawn/child.ts');
+  const spawnModule = (await import(pathToFileURL(join(root, lab.tree, '02-spawn', 'spawn.ts')).href)) as typeof import('../../solutions/02-spawn/spawn.ts');
+  const childModule = (await import(pathToFileURL(join(root, lab.tree, '02-spawn', 'child.ts')).href)) as typeof import('../../solutions/02-spawn/child.ts');
   const saved = process.env.FDLAB_SOCK_FD;
   delete process.env.FDLAB_SOCK_FD;
   try {
@@ -453,7 +460,7 @@ async function unfinishedPieces(): Promise<Piece[]> {
   return pieces.sort((x, y) => x.id - y.id);
 }
 
-describe(`lab 5: the whole demo (${lab.file()})`, function () {
+describe('lab 5: the whole demo (demo.ts)', function () {
   this.timeout(HANG_RUN_WAIT_MS + 15_000);
   const runs = new Map<string, Promise<DemoRun>>();
   /** Each scenario runs once, shared by the tests that look at it. */
@@ -463,7 +470,7 @@ describe(`lab 5: the whole demo (${lab.file()})`, function () {
     return runs.get(key)!;
   };
 
-  // The hanging child costs the demo its 5 s timeout: start it now, so it
+  // The hanging child costs the demo its receive timeout: start it now, so it
   // waits while the other scenarios run.
   before(() => void demo('hang-before-send'));
   // Each run kills and reaps what it started; this is the safety net, after
@@ -565,7 +572,7 @@ describe(`lab 5: the whole demo (${lab.file()})`, function () {
     requireTempDirGone(run);
   });
 
-  it('reports a child that dies before sending through end-of-file, with its exit code, not the 5 s timeout', async () => {
+  it('reports a child that dies before sending through end-of-file, with its exit code, not the receive timeout', async () => {
     const run = await demo('exit-before-send');
     requireFinished(run, 'end-of-file as soon as the child exits (recvFds resolves to null), and the demo to end there');
     const error = errorLine(run);
@@ -573,7 +580,7 @@ describe(`lab 5: the whole demo (${lab.file()})`, function () {
       const theirs = sockets(run)?.theirs;
       const kept = theirs !== undefined && run.parentFds?.get(theirs)?.startsWith('socket:') === true;
       lab.fail(
-        `the parent waited out the 5 s timeout ("${error}"): it never saw end-of-file, though the child had exited at once.` +
+        `the parent waited out its receive timeout ("${error}"): it never saw end-of-file, though the child had exited at once.` +
           (kept ? ` The parent still held the child's end (fd ${theirs}) when it exited.` : '') +
           tail(run),
         "end-of-file, which comes only once every copy of the child's end is closed, the parent's copy included: " +
@@ -593,7 +600,7 @@ describe(`lab 5: the whole demo (${lab.file()})`, function () {
       failRun(
         run,
         error === undefined ? 'the demo reported no error.' : `the demo's error does not say how the child ended: "${error}".`,
-        'error: the child (pid N) exited with code 3 before sending a file (step 5: describeExit of within(exitOf(child), 1000))',
+        'error: the child (pid N) exited with code 3 before sending a file (step 5: describeExit of within(exitOf(child), EXIT_TIMEOUT_MS))',
       );
     }
     lab.require(run.code !== 0, `the demo exited with code 0 though it got no file.${tail(run)}`, 'a non-zero exit code (the given catch sets 1)');
@@ -603,13 +610,13 @@ describe(`lab 5: the whole demo (${lab.file()})`, function () {
 
   it('times out on a child that never sends, then kills and reaps it', async () => {
     const run = await demo('hang-before-send');
-    requireFinished(run, 'the demo to give up after its 5 s receive timeout (step 4: recvFds with timeoutMs: RECEIVE_TIMEOUT_MS)');
+    requireFinished(run, 'the demo to give up after its receive timeout (step 4: recvFds with timeoutMs: RECEIVE_TIMEOUT_MS)');
     const error = errorLine(run);
     if (error === undefined || !/sent nothing within/.test(error)) {
       failRun(
         run,
         error === undefined ? 'the demo reported no error.' : `the demo failed with "${error}".`,
-        'error: the child (pid N) sent nothing within 5000 ms (step 4: recvFds with timeoutMs: RECEIVE_TIMEOUT_MS)',
+        `error: the child (pid N) sent nothing within ${HANG_RECEIVE_TIMEOUT_MS} ms (step 4: recvFds with timeoutMs: RECEIVE_TIMEOUT_MS)`,
       );
     }
     lab.require(run.code !== 0, `the demo exited with code 0 though it got no file.${tail(run)}`, 'a non-zero exit code (the given catch sets 1)');

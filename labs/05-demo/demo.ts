@@ -30,7 +30,10 @@ import { closeFd, recvFds, sendFdsSync, socketpair } from '../../native/index.ts
 import { inheritedSocket } from '../02-spawn/child.ts';
 import { spawnWithSocket } from '../02-spawn/spawn.ts';
 
-const RECEIVE_TIMEOUT_MS = 5000;
+// How long the parent waits for the child's file. Tests and checks set
+// FDLAB_DEMO_RECEIVE_TIMEOUT_MS: short where they make the child hang on
+// purpose, long where a busy machine must not trip it.
+const RECEIVE_TIMEOUT_MS = Number(process.env.FDLAB_DEMO_RECEIVE_TIMEOUT_MS) || 5000;
 const EXIT_TIMEOUT_MS = 5000;
 /**
  * Test hook: makes the child fail on purpose ('exit-before-send' or
@@ -119,8 +122,8 @@ async function runParent(): Promise<void> {
       throw error;
     }
     // TODO(lab 5): step 5. null is end-of-file: every copy of the child's
-    // end is closed, so the child is gone. Wait up to 1000 ms for its exit
-    // (within(exitOf(child), 1000)) and throw a DemoError saying how it
+    // end is closed, so the child is gone. Wait up to EXIT_TIMEOUT_MS for its exit
+    // (within(exitOf(child), EXIT_TIMEOUT_MS)) and throw a DemoError saying how it
     // ended: `the child (pid ${child.pid}) ${how} before sending a file`,
     // where `how` is describeExit(exit), or 'closed its socket' if it has
     // not exited yet.

@@ -99,7 +99,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-describe(`lab 7: trust before you take (${cppFile}, ${policyFile})`, () => {
+describe('lab 7: trust before you take (peercred.cc, policy.ts)', () => {
   // Every fd the check owns, closed after each test unless the test did.
   const owned = new Set<number>();
   const own = <T extends number[]>(...fds: T): T => {
@@ -180,7 +180,7 @@ describe(`lab 7: trust before you take (${cppFile}, ${policyFile})`, () => {
     lab.require(now === fdsBefore, `${did} left ${now - fdsBefore} fd(s) open in this process.`, 'every fd closed again: no leak', file);
   }
 
-  describe(`your fdlab_peercred (${cppFile})`, () => {
+  describe('your fdlab_peercred (peercred.cc)', () => {
     /** Your peerCredentials, failing with what it threw, if it did. */
     function credsOf(sock: number, what: string): { pid: number; uid: number; gid: number } {
       try {
@@ -289,7 +289,7 @@ describe(`lab 7: trust before you take (${cppFile}, ${policyFile})`, () => {
     });
   });
 
-  describe(`your policy (${policyFile})`, () => {
+  describe('your policy (policy.ts)', () => {
     async function load(): Promise<PolicyModule> {
       try {
         return (await import(`../../${lab.tree}/07-peercred/policy.ts`)) as PolicyModule;

@@ -312,7 +312,7 @@ describe(`lab 8: close-on-exec and the leak into a grandchild`, () => {
     for (const dir of toRemove.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  describe(`fdlab_set_cloexec (${ccFile})`, () => {
+  describe('fdlab_set_cloexec (cloexec.cc)', () => {
     it('clears and sets FD_CLOEXEC, and setting it twice is still set', () => {
       const { fd } = tempFile('plain.txt');
       lab.require(fdFlags(fd).cloexec, 'Node opened the test file without O_CLOEXEC.', 'Node opens every fd close-on-exec', ccFile);
@@ -379,7 +379,7 @@ describe(`lab 8: close-on-exec and the leak into a grandchild`, () => {
     });
   });
 
-  describe(`readFdTable, closeOnExecFrom, spawnGrandchild, prepareForSpawn (${leakFile})`, () => {
+  describe('readFdTable, closeOnExecFrom, spawnGrandchild, prepareForSpawn (leak.ts)', () => {
     it('readFdTable(\'self\') lists every open fd of this process and what it points at', async () => {
       const { readFdTable } = await loadLeak();
       const { path, fd } = tempFile('seen.txt');

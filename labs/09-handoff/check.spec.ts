@@ -368,7 +368,7 @@ function failIfNotWritten(text: string): void {
 
 // ---------------------------------------------------------------- the checks
 
-describe(`lab 9: handoff (${handoffFile})`, () => {
+describe('lab 9: handoff (handoff.ts)', () => {
   let fdsBefore = 0;
   // Loading TypeScript the first time may start tsx's esbuild service,
   // whose pipes are open fds: load every module before counting any.

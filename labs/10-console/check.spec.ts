@@ -13,7 +13,7 @@
 // See: pty(7), posix_openpt(3), unlockpt(3), ld.so(8) (LD_PRELOAD),
 // proc(5) (/proc/self/fd).
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isatty, ReadStream } from 'node:tty';
@@ -21,7 +21,8 @@ import { pathToFileURL } from 'node:url';
 import { openBonus } from '../../native/bonus.ts';
 import { reapAll, track, type Tracked } from '../../kit/check/children.ts';
 import { labContext } from '../../kit/check/context.ts';
-import { fdFlags, openFdCount } from '../../kit/check/fds.ts';
+import { fdFlags } from '../../kit/check/fds.ts';
+import { fdsPointingAt, fdTarget, PTY_MASTER_PATHS, ptyFds } from '../../kit/check/ptys.ts';
 import { seededRandom } from '../../kit/check/random.ts';
 import { root } from '../../kit/paths.ts';
 
@@ -55,8 +56,6 @@ print("isatty", os.isatty(0), os.isatty(1), os.ttyname(1) if os.isatty(1) else N
 /** A command that prints `lines` numbered lines tagged with `tag`, then exits at once. */
 const printer = (lines: number, tag: string): string[] => ['-c', `for i in range(${lines}): print("${tag}", i)`];
 
-const PTMX = ['/dev/ptmx', '/dev/pts/ptmx'];
-
 interface ProbeReport {
   fds: { tty: boolean; link: string | null }[];
   ownSession: boolean;
@@ -65,28 +64,10 @@ interface ProbeReport {
 
 // ---------------------------------------------------------------- fds
 
-function linkOf(fd: number): string | undefined {
-  try {
-    return readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    return undefined;
-  }
-}
-
-/** This process's fds that point at `target`. */
-function fdsPointingAt(targets: string[]): number[] {
-  return readdirSync('/proc/self/fd')
-    .map(Number)
-    .filter((fd) => {
-      const link = linkOf(fd);
-      return link !== undefined && targets.includes(link);
-    });
-}
-
 /** fds the check must close when a test ends, with what they pointed at (fd numbers are reused). */
 const owned: { fd: number; link: string | undefined }[] = [];
 function own(fd: number): number {
-  owned.push({ fd, link: linkOf(fd) });
+  owned.push({ fd, link: fdTarget(fd) });
   return fd;
 }
 
@@ -98,20 +79,10 @@ function pair(): [number, number] {
 /** Closes `fd` now if the check still holds it. */
 function release(fd: number): void {
   const entry = owned.find((e) => e.fd === fd);
-  if (entry !== undefined && linkOf(fd) === entry.link) {
+  if (entry !== undefined && fdTarget(fd) === entry.link) {
     owned.splice(owned.indexOf(entry), 1);
     lab.reference.closeFd(fd);
   }
-}
-
-/** This process's fds on a pty, either end. */
-function ptyFds(): number[] {
-  return readdirSync('/proc/self/fd')
-    .map(Number)
-    .filter((fd) => {
-      const link = linkOf(fd);
-      return link !== undefined && (PTMX.includes(link) || /^\/dev\/pts\/\d+$/.test(link));
-    });
 }
 
 /** Relays still running in the background (a failed test may leave one). */
@@ -186,9 +157,11 @@ async function openPtyWithFailingUnlock(): Promise<{ threw: string | null; messa
     if (cc.status !== 0) throw new Error(`the check could not build its unlockpt shim (is cc installed? \`make doctor\`):\n${cc.stderr}`);
     const script = `
       import { openBonus } from ${JSON.stringify(pathToFileURL(join(root, 'native/bonus.ts')).href)};
-      import { openFdCount } from ${JSON.stringify(pathToFileURL(join(root, 'kit/check/fds.ts')).href)};
+      import { ptyFds } from ${JSON.stringify(pathToFileURL(join(root, 'kit/check/ptys.ts')).href)};
       const bonus = openBonus(${JSON.stringify(lab.tree)});
-      const before = openFdCount();
+      // Only pty fds are counted: tsx opens and closes its cache files on
+      // other threads meanwhile, and those are not openPty's.
+      const before = ptyFds();
       let threw = null, message = null;
       try {
         bonus.openPty();
@@ -196,14 +169,16 @@ async function openPtyWithFailingUnlock(): Promise<{ threw: string | null; messa
         threw = error.code ?? 'an error without a code';
         message = error.message;
       }
-      console.log('FDLAB-REPORT ' + JSON.stringify({ threw, message, leaked: openFdCount() - before }));
+      const leaked = ptyFds().filter((fd) => !before.includes(fd)).length;
+      console.log('FDLAB-REPORT ' + JSON.stringify({ threw, message, leaked }));
     `;
     const env: NodeJS.ProcessEnv = { ...process.env, LD_PRELOAD: shim };
     delete env.FDLAB_TREE;
     const child = track(
       spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }),
     );
-    const exit = await waitForExit(child, ptyFile);
+    // Once its output is drained too: 'exit' can come before the last of it.
+    const exit = await waitForExit(child, ptyFile, 'drained');
     const line = child.output().split('\n').find((l) => l.startsWith('FDLAB-REPORT '));
     if (line === undefined) {
       lab.fail(`the child calling your openPty (with unlockpt failing) exited with ${exit} before it could report; its output:\n    ${child.lastOutput()}`, 'openPty to return or throw', ptyFile);
@@ -216,9 +191,10 @@ async function openPtyWithFailingUnlock(): Promise<{ threw: string | null; messa
 
 // ---------------------------------------------------------------- children
 
-async function waitForExit(child: Tracked, file: string): Promise<string> {
+/** Waits for the child's exit ('drained': and for the end of its stdout and stderr), as a phrase. */
+async function waitForExit(child: Tracked, file: string, until: 'exited' | 'drained' = 'exited'): Promise<string> {
   try {
-    const { code, signal } = await child.exit(CHILD_MS);
+    const { code, signal } = await (until === 'drained' ? child.finished(CHILD_MS) : child.exit(CHILD_MS));
     return signal !== null ? `signal ${signal}` : `code ${code}`;
   } catch (error) {
     return lab.fail(messageOf(error), 'a child that finishes on its own', file);
@@ -270,15 +246,29 @@ interface Relayed {
   output: string;
   /** What the relay threw, if it did. */
   error: unknown;
-  /** True when it neither resolved nor threw within RELAY_MS. */
+  /** True when it neither resolved nor threw within RELAY_MS of the console's end. */
   hung: boolean;
 }
 
-/** Runs a relay and collects what it passes on, giving up after RELAY_MS. */
-async function relayWith(relay: ConsoleModule['relayConsole'], sock: number): Promise<Relayed> {
+/**
+ * Runs a relay and collects what it passes on. It is hung if it has not
+ * returned RELAY_MS after `ender` exited (the process whose exit ends the
+ * console), or after it started when no process has to end first: the
+ * clock starts at an event, so a slow start under load never looks like a
+ * hang.
+ */
+async function relayWith(relay: ConsoleModule['relayConsole'], sock: number, ender?: Tracked): Promise<Relayed> {
   const result: Relayed = { name: undefined, output: '', error: undefined, hung: false };
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), RELAY_MS)));
+  let done = false;
+  // exit() fails after CHILD_MS: a process that never ends starts the clock then.
+  const ended = ender === undefined ? Promise.resolve() : ender.exit(CHILD_MS).catch(() => undefined);
+  const late = ended.then(
+    () =>
+      new Promise<'late'>((resolve) => {
+        if (!done) timer = setTimeout(() => resolve('late'), RELAY_MS);
+      }),
+  );
   // Through a then, so a relay that throws before its first await is caught like one that rejects.
   const relaying = Promise.resolve().then(() => relay(sock, (chunk) => (result.output += chunk.toString())));
   relays.push(relaying.catch(() => undefined));
@@ -289,6 +279,7 @@ async function relayWith(relay: ConsoleModule['relayConsole'], sock: number): Pr
   } catch (error) {
     result.error = error;
   } finally {
+    done = true;
     clearTimeout(timer);
   }
   return result;
@@ -332,13 +323,12 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
   afterEach(async () => {
     await reapAll();
     for (const entry of owned.splice(0)) {
-      if (linkOf(entry.fd) === entry.link) lab.reference.closeFd(entry.fd);
+      if (fdTarget(entry.fd) === entry.link) lab.reference.closeFd(entry.fd);
     }
     delete process.env.FDLAB_CHECK_REPORT;
     // Slaves first: with every slave closed, a relay still reading its
     // master gets EIO and closes it itself.
-    const left = ptyFds().filter((fd) => !before.has(fd));
-    for (const fd of left.filter((fd) => !PTMX.includes(linkOf(fd) ?? ''))) closeSync(fd);
+    for (const fd of ptyFds('slave').filter((fd) => !before.has(fd))) closeSync(fd);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(relays.splice(0)), new Promise((resolve) => (timer = setTimeout(resolve, 3000)))]);
     clearTimeout(timer);
@@ -351,18 +341,25 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
 
   describe(`fdlab_openpty (${ptyFile})`, () => {
     it('opens a pty master, and nothing else', () => {
-      const before = openFdCount();
+      const ptysBefore = ptyFds();
       const { master } = openPtyMine();
-      const link = linkOf(master);
+      const link = fdTarget(master);
       lab.require(link !== undefined, `the master it returned, fd ${master}, is not open.`, 'the fd posix_openpt returned, in *master', ptyFile);
       lab.require(
-        PTMX.includes(link!),
-        `the master it returned, fd ${master}, is ${link}, not a pty master (${PTMX.join(' or ')}).`,
+        PTY_MASTER_PATHS.includes(link!),
+        `the master it returned, fd ${master}, is ${link}, not a pty master (${PTY_MASTER_PATHS.join(' or ')}).`,
         link!.startsWith('/dev/pts/') ? 'the master in *master: the slave is only named, in slave_path' : 'posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC) in *master',
         ptyFile,
       );
-      const opened = openFdCount() - before;
-      lab.require(opened === 1, `one call left ${opened} new fds open.`, 'exactly one: the master (the slave is not opened here)', ptyFile);
+      // Pty fds only, either end: what else this process opens meanwhile
+      // (tsx's cache, on other threads) is not openPty's.
+      const opened = ptyFds().filter((fd) => !ptysBefore.includes(fd));
+      lab.require(
+        opened.length === 1,
+        `one call left ${opened.length} new fds on a pty open (${opened.map((fd) => `fd ${fd}: ${fdTarget(fd)}`).join(', ')}).`,
+        'exactly one: the master (the slave is not opened here)',
+        ptyFile,
+      );
     });
 
     it('marks the master close-on-exec, so the command on the console never inherits it', () => {
@@ -443,10 +440,10 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
       const [ours, theirs] = pair();
       const report = reportFile();
       const command = await startMine(theirs, 'python3', ['-c', PROBE]);
-      const relayed = await relayWith((await reference()).relayConsole, ours);
+      const relayed = await relayWith((await reference()).relayConsole, ours, command);
       await waitForExit(command, consoleFile);
       if (relayed.hung) {
-        const slaves = ptyFds().filter((fd) => !before.has(fd) && !PTMX.includes(linkOf(fd) ?? ''));
+        const slaves = ptyFds('slave').filter((fd) => !before.has(fd));
         lab.fail(
           `the console never ended: the command exited, but ${slaves.length > 0 ? `this process still holds the slave open (fd ${slaves.join(', ')})` : 'the master still had a slave open'}; it relayed ${shown(relayed.output)}.`,
           'closeSync(slave) right after spawn: the parent sees the end only when every copy of the slave is closed',
@@ -489,7 +486,7 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
 
     it('sends the master with the console\'s name, and keeps no copy of the master or the slave', async () => {
       const [ours, theirs] = pair();
-      const masters = fdsPointingAt(PTMX).length;
+      const masters = fdsPointingAt(PTY_MASTER_PATHS).length;
       const command = await startMine(theirs, 'python3', ['-c', 'import sys; sys.stdin.read()']);
       const received = lab.reference.recvFdsSync(ours, { maxFds: 4, timeoutMs: RELAY_MS });
       lab.require(received !== null, 'startOnConsole sent nothing, and the socket was closed.', 'sendFds(sock, [master], slavePath)', consoleFile);
@@ -498,8 +495,8 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
       const master = received!.fds[0]!;
       const name = received!.data.toString();
       lab.require(
-        PTMX.includes(linkOf(master) ?? ''),
-        `the fd that arrived is ${linkOf(master)}, not a pty master.`,
+        PTY_MASTER_PATHS.includes(fdTarget(master) ?? ''),
+        `the fd that arrived is ${fdTarget(master)}, not a pty master.`,
         'the master from openPty(), sent: the slave is the command\'s',
         consoleFile,
       );
@@ -522,7 +519,7 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
         'closeSync(slave) right after spawn (the command has its own copies)',
         consoleFile,
       );
-      const left = fdsPointingAt(PTMX).length - masters - 1;
+      const left = fdsPointingAt(PTY_MASTER_PATHS).length - masters - 1;
       lab.require(
         left <= 0,
         `this process still holds ${left} pty master(s) besides the one it sent.`,
@@ -539,9 +536,9 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
       const [ours, theirs] = pair();
       const lines = random.int(200, 3000);
       const tag = `fdlab-${random.int(100000, 999999)}`;
-      const before = openFdCount();
+      const mastersBefore = ptyFds('master');
       const command = await startWith((await reference()).startOnConsole, theirs, 'python3', printer(lines, tag));
-      const relayed = await relayWith(relayConsole, ours);
+      const relayed = await relayWith(relayConsole, ours, command);
       if (relayed.error !== undefined) {
         failIfNotWritten(relayed.error, 'relayConsole');
         const code = (relayed.error as { code?: string }).code;
@@ -554,7 +551,7 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
       lab.require(
         !relayed.hung,
         `relayConsole had not returned ${RELAY_MS / 1000} s after the command's last line; it relayed ${shown(relayed.output)}.`,
-        'it to return once reading the master fails with EIO (every slave closed): listen for the stream\'s error and close events',
+        'it to return once reading the master fails with EIO (every slave closed)',
         consoleFile,
       );
       await waitForExit(command, consoleFile);
@@ -573,8 +570,15 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
         'the console\'s name: the data that came with the master, as a string',
         consoleFile,
       );
-      const left = openFdCount() - before;
-      lab.require(left <= 0, `after relayConsole returned, ${left} more fd(s) are open than before: the master was not closed.`, 'the master closed before returning (wait for the stream\'s close event)', consoleFile);
+      // The reference startOnConsole closed its copy before it returned:
+      // any new master left is the one relayConsole received.
+      const left = ptyFds('master').filter((fd) => !mastersBefore.includes(fd));
+      lab.require(
+        left.length === 0,
+        `after relayConsole returned, this process still holds the console's master (fd ${left.join(', ')}).`,
+        'the master closed before returning: closeFd(master) in a finally around the read loop',
+        consoleFile,
+      );
     });
 
     it('fails, rather than waiting forever, when the socket closes before a console arrives', async () => {
@@ -606,10 +610,10 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
         spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', theirs] }),
       );
       release(theirs);
-      const relayed = await relayWith(relayConsole, ours);
+      const relayed = await relayWith(relayConsole, ours, child);
       if (relayed.error !== undefined || relayed.hung) {
         lab.fail(
-          `relayConsole ${relayed.hung ? 'was still running' : `threw ${messageOf(relayed.error)}`}; it relayed ${shown(relayed.output)}; the child said:\n    ${child.lastOutput()}`,
+          `relayConsole ${relayed.hung ? `was still running ${RELAY_MS / 1000} s after the child exited` : `threw ${messageOf(relayed.error)}`}; it relayed ${shown(relayed.output)}; the child said:\n    ${child.lastOutput()}`,
           'the command\'s output relayed, and relayConsole returning when the command is done',
           consoleFile,
         );

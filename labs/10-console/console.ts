@@ -8,8 +8,8 @@
 // command and everything it started have closed the slave.
 //
 // See: pty(7), posix_openpt(3), open(2) (O_NOCTTY), setsid(2),
-// ioctl_tty(2) (TIOCSCTTY), unix(7) (SCM_RIGHTS), and tty.ReadStream in the
-// Node.js docs.
+// ioctl_tty(2) (TIOCSCTTY), unix(7) (SCM_RIGHTS), read(2), and fs.read in
+// the Node.js docs.
 import type { ChildProcess } from 'node:child_process';
 
 /**
@@ -46,11 +46,16 @@ export async function relayConsole(sock: number, onOutput: (chunk: Buffer) => vo
   //   - recvFds(sock, { maxFds: 1 }) (from '../../native/index.ts'): null
   //     (the socket closed first) or anything but exactly one fd is an
   //     Error (close whatever fds did arrive);
-  //   - read the master with new ReadStream(master) (from 'node:tty'), which
-  //     now owns the fd and closes it when the stream ends; give every
-  //     'data' chunk to onOutput;
-  //   - an 'error' with code EIO is the console's end-of-file, any other
-  //     error a failure; wait for 'close' (the fd is closed by then);
+  //   - read the master until read(2) itself says the console has ended:
+  //     with readAsync = promisify(read) (read from 'node:fs', promisify
+  //     from 'node:util'), loop on await readAsync(master, buffer, 0,
+  //     buffer.length, null) and give each read's bytesRead bytes to
+  //     onOutput, copied into a Buffer of their own; not tty.ReadStream,
+  //     which can end before the last output (README: "Reading a master
+  //     from Node");
+  //   - a read that fails with code EIO is the console's end-of-file (so is
+  //     one that returns 0), any other error a failure; closeFd(master) on
+  //     every path;
   //   - return the data that came with the fd, as a string.
   void sock;
   void onOutput;

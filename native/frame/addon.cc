@@ -2,9 +2,11 @@
 // compiled once with labs/ and once with solutions/ (native/trees/*).
 //
 // The module is context-aware (NODE_API_MODULE): every Worker that loads it
-// gets its own exports and its own state, and nothing here is global.
+// gets its own exports and its own state. The one process-wide thing is the
+// crash reporter's signal handlers, installed once (crash_reporter.h).
 #include <napi.h>
 
+#include "crash_reporter.h"
 #include "fd_flags.h"
 #include "peer_credentials.h"
 #include "poll_watcher.h"
@@ -15,6 +17,7 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InitCrashReporter(env);
   exports.Set("tree", Napi::String::New(env, FDLAB_TREE));
   InitSocketCalls(env, exports);
   InitWaitSync(env, exports);

@@ -11,8 +11,16 @@
 
 #include <string>
 
+#include "lab_call.h"
+
 // err is a positive errno value (as set by a failed syscall).
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall);
+
+// A lab function's failure: the same error, and when the function is a stub
+// (ENOSYS) or failed without setting errno, the message names it and its
+// file, e.g. 'ENOSYS: function not implemented (fdlab_sendmsg in
+// labs/03-sendmsg/sendmsg.cc is not written yet), sendmsg'.
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const LabFunction& lab);
 
 // The same error with `detail` in place of the standard text, for when the
 // frame knows more about the cause than strerror does.

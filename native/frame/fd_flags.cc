@@ -11,14 +11,22 @@
 #include "../fdlab.h"
 #include "args.h"
 #include "errno_error.h"
+#include "lab_call.h"
 
 namespace {
+
+const LabFunction kSetCloexec = FDLAB_LAB_FUNCTION(fdlab_set_cloexec);
 
 Napi::Value SetCloexec(const Napi::CallbackInfo& info) {
   int fd = static_cast<int>(IntArg(info, 0, "fd", 0, INT32_MAX));
   bool on = BoolArg(info, 1, "on");
-  errno = 0;
-  if (fdlab_set_cloexec(fd, on ? 1 : 0) != 0) throw ErrnoError(info.Env(), errno, "fcntl");
+  int status;
+  {
+    LabCall call(kSetCloexec);
+    errno = 0;
+    status = fdlab_set_cloexec(fd, on ? 1 : 0);
+  }
+  if (status != 0) throw ErrnoError(info.Env(), errno, "fcntl", kSetCloexec);
   return info.Env().Undefined();
 }
 

@@ -13,8 +13,11 @@
 #include "../fdlab.h"
 #include "args.h"
 #include "errno_error.h"
+#include "lab_call.h"
 
 namespace {
+
+const LabFunction kPeerCred = FDLAB_LAB_FUNCTION(fdlab_peercred);
 
 Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -22,8 +25,13 @@ Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
   pid_t pid = 0;
   uid_t uid = 0;
   gid_t gid = 0;
-  errno = 0;
-  if (fdlab_peercred(sock, &pid, &uid, &gid) != 0) throw ErrnoError(env, errno, "getsockopt");
+  int status;
+  {
+    LabCall call(kPeerCred);
+    errno = 0;
+    status = fdlab_peercred(sock, &pid, &uid, &gid);
+  }
+  if (status != 0) throw ErrnoError(env, errno, "getsockopt", kPeerCred);
   Napi::Object result = Napi::Object::New(env);
   result.Set("pid", Napi::Number::New(env, pid));
   result.Set("uid", Napi::Number::New(env, uid));

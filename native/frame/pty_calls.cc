@@ -10,18 +10,24 @@
 
 #include "../fdlab.h"
 #include "errno_error.h"
+#include "lab_call.h"
 #include "unique_fd.h"
 
 namespace {
+
+const LabFunction kOpenPty = FDLAB_LAB_FUNCTION(fdlab_openpty);
 
 Napi::Value OpenPty(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int master = -1;
   char slave_path[128] = {0};
-  errno = 0;
-  if (fdlab_openpty(&master, slave_path, sizeof slave_path) != 0) {
-    throw ErrnoError(env, errno, "posix_openpt");
+  int status;
+  {
+    LabCall call(kOpenPty);
+    errno = 0;
+    status = fdlab_openpty(&master, slave_path, sizeof slave_path);
   }
+  if (status != 0) throw ErrnoError(env, errno, "posix_openpt", kOpenPty);
   UniqueFd owned(master);  // until JavaScript holds it
   Napi::Object result = Napi::Object::New(env);
   result.Set("master", Napi::Number::New(env, master));

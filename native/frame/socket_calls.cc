@@ -23,12 +23,17 @@
 #include "../fdlab.h"
 #include "args.h"
 #include "errno_error.h"
+#include "lab_call.h"
 #include "unique_fd.h"
 
 namespace {
 
 // The most bytes one receive may ask for; a larger buffer is a mistake.
 constexpr int64_t kMaxRecvBytes = int64_t{1} << 30;
+
+const LabFunction kSocketPair = FDLAB_LAB_FUNCTION(fdlab_socketpair);
+const LabFunction kSendMsg = FDLAB_LAB_FUNCTION(fdlab_sendmsg);
+const LabFunction kRecvMsg = FDLAB_LAB_FUNCTION(fdlab_recvmsg);
 
 bool WouldBlock(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 
@@ -65,8 +70,12 @@ int64_t FdRoom(int64_t* limit) {
 Napi::Error TruncationError(Napi::Env env, size_t max_fds) {
   int64_t limit = 0;
   int64_t room = FdRoom(&limit);
+  // The lab contract gives EMSGSIZE from recvmsg one meaning: the control
+  // message was truncated. Say so, since "message too long" would mislead.
   if (room < 0 || static_cast<uint64_t>(room) >= max_fds) {
-    return ErrnoError(env, EMSGSIZE, "recvmsg");
+    return ErrnoError(env, EMSGSIZE, "recvmsg",
+                      "control message truncated: more fds were sent than maxFds "
+                      "allows, and every fd that did arrive was closed");
   }
   return ErrnoError(
       env, EMFILE, "recvmsg",
@@ -82,8 +91,13 @@ Napi::Value SocketPair(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int type = static_cast<int>(IntArg(info, 0, "type", 0, INT32_MAX));
   int fds[2] = {-1, -1};
-  errno = 0;
-  if (fdlab_socketpair(type, fds) != 0) throw ErrnoError(env, errno, "socketpair");
+  int status;
+  {
+    LabCall call(kSocketPair);
+    errno = 0;
+    status = fdlab_socketpair(type, fds);
+  }
+  if (status != 0) throw ErrnoError(env, errno, "socketpair", kSocketPair);
   UniqueFd first(fds[0]);
   UniqueFd second(fds[1]);
   if (first.get() < 0 || second.get() < 0 || first.get() == second.get()) {
@@ -107,12 +121,16 @@ Napi::Value SendMsg(const Napi::CallbackInfo& info) {
   std::vector<int> fds = FdArrayArg(info, 1, "fds");
   Napi::Uint8Array data = BytesArg(info, 2, "data");
   bool nonblocking = BoolArg(info, 3, "nonblocking");
-  errno = 0;
-  ssize_t sent = fdlab_sendmsg(sock, fds.data(), fds.size(), data.Data(),
-                               data.ByteLength(), nonblocking ? MSG_DONTWAIT : 0);
+  ssize_t sent;
+  {
+    LabCall call(kSendMsg);
+    errno = 0;
+    sent = fdlab_sendmsg(sock, fds.data(), fds.size(), data.Data(),
+                         data.ByteLength(), nonblocking ? MSG_DONTWAIT : 0);
+  }
   if (sent < 0) {
     if (WouldBlock(errno)) return Napi::Number::New(env, -1);
-    throw ErrnoError(env, errno, "sendmsg");
+    throw ErrnoError(env, errno, "sendmsg", kSendMsg);
   }
   // Zero bytes sent would make the caller's send loop spin forever.
   size_t offered = std::max<size_t>(data.ByteLength(), 1);
@@ -140,14 +158,18 @@ Napi::Value RecvMsg(const Napi::CallbackInfo& info) {
   int fds[FDLAB_MAX_FDS];
   std::fill(fds, fds + FDLAB_MAX_FDS, -1);
   size_t nfds = 0;
-  errno = 0;
-  ssize_t got = fdlab_recvmsg(sock, buf.get(), cap, fds, max_fds, &nfds,
-                              nonblocking ? MSG_DONTWAIT : 0);
+  ssize_t got;
+  {
+    LabCall call(kRecvMsg);
+    errno = 0;
+    got = fdlab_recvmsg(sock, buf.get(), cap, fds, max_fds, &nfds,
+                        nonblocking ? MSG_DONTWAIT : 0);
+  }
   if (got < 0) {
     int err = errno;
     if (WouldBlock(err)) return env.Undefined();
     if (err == EMSGSIZE) throw TruncationError(env, max_fds);
-    throw ErrnoError(env, err, "recvmsg");
+    throw ErrnoError(env, err, "recvmsg", kRecvMsg);
   }
   // A function that reports more than it was given room for has written
   // who knows what into fds: closing those numbers could close the caller's

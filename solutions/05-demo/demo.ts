@@ -25,7 +25,10 @@ import { closeFd, recvFds, sendFdsSync, socketpair } from '../../native/index.ts
 import { inheritedSocket } from '../02-spawn/child.ts';
 import { spawnWithSocket } from '../02-spawn/spawn.ts';
 
-const RECEIVE_TIMEOUT_MS = 5000;
+// How long the parent waits for the child's file. Tests and checks set
+// FDLAB_DEMO_RECEIVE_TIMEOUT_MS: short where they make the child hang on
+// purpose, long where a busy machine must not trip it.
+const RECEIVE_TIMEOUT_MS = Number(process.env.FDLAB_DEMO_RECEIVE_TIMEOUT_MS) || 5000;
 const EXIT_TIMEOUT_MS = 5000;
 /**
  * Test hook: makes the child fail on purpose ('exit-before-send' or
@@ -94,7 +97,7 @@ async function runParent(): Promise<void> {
     if (message === null) {
       // End-of-file: every copy of the child's end is closed, so the child is
       // gone (or closed it). Its exit status says why.
-      const exit = await within(exitOf(child), 1000);
+      const exit = await within(exitOf(child), EXIT_TIMEOUT_MS);
       const how = exit === undefined ? 'closed its socket' : describeExit(exit);
       throw new DemoError(`the child (pid ${child.pid}) ${how} before sending a file`);
     }

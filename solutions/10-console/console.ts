@@ -7,13 +7,15 @@
 // command and everything it started have closed the slave.
 //
 // See: pty(7), posix_openpt(3), open(2) (O_NOCTTY), setsid(2),
-// ioctl_tty(2) (TIOCSCTTY), unix(7) (SCM_RIGHTS), and tty.ReadStream in the
-// Node.js docs.
+// ioctl_tty(2) (TIOCSCTTY), unix(7) (SCM_RIGHTS), read(2), and fs.read in
+// the Node.js docs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
-import { ReadStream } from 'node:tty';
+import { closeSync, constants, openSync, read } from 'node:fs';
+import { promisify } from 'node:util';
 import { openPty } from '../../native/bonus.ts';
 import { closeFd, recvFds, sendFds } from '../../native/index.ts';
+
+const readAsync = promisify(read);
 
 /**
  * The child side: runs `command args` on a new pseudo-terminal and sends the
@@ -70,27 +72,33 @@ export async function relayConsole(sock: number, onOutput: (chunk: Buffer) => vo
   }
   const master = received.fds[0]!;
   const name = received.data.toString();
-  // tty.ReadStream waits for the master on the event loop (epoll), not on a
-  // thread-pool thread as fs.read would, and owns the fd from here on: it
-  // closes it when the stream is destroyed.
-  let stream: ReadStream;
+  // Not tty.ReadStream: libuv (in Node 20 and 22 at least) takes a hang-up
+  // after a short read for end-of-file, and a master reports the hang-up as
+  // soon as the last slave closes, while what the command wrote just before
+  // it exited may still wait behind the 4 KiB the line discipline hands over
+  // per read. Only read(2) itself knows when everything has been read.
+  const buffer = Buffer.alloc(64 * 1024);
   try {
-    stream = new ReadStream(master);
-  } catch (error) {
+    for (;;) {
+      let bytesRead: number;
+      try {
+        // A plain read(2) on a libuv thread-pool thread: it blocks that
+        // thread, never the event loop, until the command prints something
+        // or the console ends.
+        ({ bytesRead } = await readAsync(master, buffer, 0, buffer.length, null));
+      } catch (error) {
+        // On Linux, reading a master whose slave is closed everywhere fails
+        // with EIO once everything written before has been read: that is
+        // this console's end-of-file, not a failure.
+        if ((error as NodeJS.ErrnoException).code === 'EIO') break;
+        throw error;
+      }
+      // A terminal that was hung up (vhangup) reads 0: the end too.
+      if (bytesRead === 0) break;
+      onOutput(Buffer.from(buffer.subarray(0, bytesRead)));
+    }
+  } finally {
     closeFd(master);
-    throw error;
   }
-  await new Promise<void>((resolve, reject) => {
-    let failure: Error | undefined;
-    stream.on('data', (chunk: Buffer) => onOutput(chunk));
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      // On Linux, reading a master whose slave is closed everywhere fails
-      // with EIO, after everything written before has been read: that is
-      // this console's end-of-file, not a failure.
-      if (error.code !== 'EIO') failure = error;
-    });
-    // 'close' comes after the fd is closed, whichever way the stream ended.
-    stream.on('close', () => (failure === undefined ? resolve() : reject(failure)));
-  });
   return name;
 }
