@@ -7,6 +7,10 @@ SHELL := /bin/bash
 
 DEPS := node_modules/.package-lock.json
 FRAME := native/fdlab.h native/common.gypi native/lab-functions.json native/lab-functions.cjs $(wildcard native/frame/*)
+# Sources, never made: without this, native/lab-functions.json would match the
+# pattern rule lab-% below (make compares a slash-less pattern with the file's
+# name alone) and be "made" by checking a lab called functions.json.
+native/lab-functions.json native/lab-functions.cjs: ;
 SOLUTIONS_ADDON := native/trees/solutions/build/Release/fdlab_solutions.node
 LABS_ADDON := native/trees/labs/build/Release/fdlab_labs.node
 

@@ -130,6 +130,14 @@ describe('the Makefile\'s learner targets', () => {
     expect(planned('doctor')).to.equal(`${kit} doctor`);
   });
 
+  it('builds, right after npm ci, without taking a source file for a lab target (lab-% and native/lab-functions.json)', () => {
+    // -W: as if npm ci had just run, so every file that depends on it is remade.
+    const run = spawnSync('make', ['-n', '-W', 'node_modules/.package-lock.json', 'build'], { cwd: root, encoding: 'utf8', env: cleanEnv() });
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.include('build:solutions');
+    expect(run.stdout).to.not.include('kit/cli.ts');
+  });
+
   it('lists every learner target in make help', () => {
     const help = spawnSync('make', ['--no-print-directory', 'help'], { cwd: root, encoding: 'utf8', env: cleanEnv() }).stdout;
     for (const target of ['lab-N', 'hint-N', 'check', 'status', 'watch', 'reset-N', 'doctor', 'setup']) {
