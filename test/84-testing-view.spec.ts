@@ -14,7 +14,7 @@
 //   for each file picked; the environment is VS Code's, none of the kit's.
 // Its reporter is a superset of Mocha's json-stream, which stands in for it.
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -23,6 +23,7 @@ import { loadLabs } from '../kit/manifest.ts';
 import { root } from '../kit/paths.ts';
 import { addonPath } from '../native/binding.ts';
 import { cleanEnv } from './fixtures/learner-copy.ts';
+import { runInGroup } from './support/group-run.ts';
 import { copyProject, type ProjectCopy } from './support/project-copy.ts';
 
 const labs = loadLabs();
@@ -87,29 +88,17 @@ interface ExtensionRun {
  * Runs Mocha as the extension does for the files picked (paths from the
  * config's folder), in its own process group, killed whole if it hangs.
  */
-function runAsExtension(folder: string, files: string[], timeoutMs = 480_000): Promise<ExtensionRun> {
+async function runAsExtension(folder: string, files: string[], timeoutMs = 480_000): Promise<ExtensionRun> {
   const args = ['-e', START_MOCHA, 'mocha.js', '--reporter', 'json-stream', '--ignore', '**/*.*', ...files.flatMap((f) => ['--file', f])];
-  const child = spawn(process.execPath, args, { cwd: folder, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      output += `\n(killed after ${timeoutMs} ms)`;
-      process.kill(-child.pid!, 'SIGKILL');
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const events = output
-        .split('\n')
-        .filter((line) => line.startsWith('["'))
-        .map((line) => {
-          const [kind, body] = JSON.parse(line) as [string, Omit<MochaEvent, 'kind'>];
-          return { kind, ...body };
-        });
-      resolve({ code, events, output });
+  const { code, output } = await runInGroup(process.execPath, args, { cwd: folder, env: cleanEnv(), timeoutMs });
+  const events = output
+    .split('\n')
+    .filter((line) => line.startsWith('["'))
+    .map((line) => {
+      const [kind, body] = JSON.parse(line) as [string, Omit<MochaEvent, 'kind'>];
+      return { kind, ...body };
     });
-  });
+  return { code, events, output };
 }
 
 const ofKind = (run: ExtensionRun, kind: string): MochaEvent[] => run.events.filter((e) => e.kind === kind);

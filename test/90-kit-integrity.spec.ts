@@ -4,11 +4,12 @@
 // lab's solution files over a copy of the lab makes `make lab-N` pass; the
 // two trees mirror each other and the edit points are marked.
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadLabs, type Lab } from '../kit/manifest.ts';
 import { root } from '../kit/paths.ts';
+import { runInGroup, type GroupRun } from './support/group-run.ts';
 import { copyProject, type ProjectCopy } from './support/project-copy.ts';
 
 const labs = loadLabs();
@@ -30,34 +31,15 @@ function filesIn(dir: string): string[] {
 /** Files only labs/ has: the lesson and the check. */
 const LAB_ONLY = ['README.md', 'check.spec.ts'];
 
-interface KitRun {
-  code: number | null;
-  output: string;
-}
-
 /**
  * Runs the kit CLI in the copy. It runs in its own process group, so that a
  * check that hangs is killed with every process it started, not just the CLI.
  */
-function kit(copy: ProjectCopy, args: string[], timeoutMs = 120_000): Promise<KitRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'kit/cli.ts', ...args], {
+function kit(copy: ProjectCopy, args: string[], timeoutMs = 120_000): Promise<GroupRun> {
+  return runInGroup(process.execPath, ['--import', 'tsx', 'kit/cli.ts', ...args], {
     cwd: copy.dir,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FDLAB_TREE: undefined, FDLAB_CHECK_TREE: undefined, NO_COLOR: '1' },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      output += `\n(killed after ${timeoutMs} ms)`;
-      process.kill(-child.pid!, 'SIGKILL');
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
+    timeoutMs,
   });
 }
 
