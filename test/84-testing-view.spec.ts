@@ -15,13 +15,11 @@
 // Its reporter is a superset of Mocha's json-stream, which stands in for it.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { isUpToDate } from '../kit/build.ts';
 import { loadLabs } from '../kit/manifest.ts';
 import { root } from '../kit/paths.ts';
-import { addonPath } from '../native/binding.ts';
 import { cleanEnv } from './fixtures/learner-copy.ts';
 import { runInGroup } from './support/group-run.ts';
 import { copyProject, type ProjectCopy } from './support/project-copy.ts';
@@ -171,18 +169,11 @@ describe('VS Code\'s Testing view (Mocha for VS Code)', () => {
     const check = ['01-socketpair/check.spec.ts'];
 
     before(() => {
-      copy = copyProject();
+      // The solutions addon is not under test here: the copy starts from
+      // this checkout's build of it, so that only the labs addon is built
+      // (the slow part, done once).
+      copy = copyProject({ seedBuilds: ['solutions'] });
       labsFolder = join(copy.dir, 'labs');
-      // The solutions addon is not under test here: when this checkout's is
-      // up to date, the copy gets it, newer than every copied source, so
-      // that only the labs addon is built (the slow part, done once).
-      if (isUpToDate('solutions')) {
-        const addon = relative(root, addonPath('solutions', 'Release', ''));
-        mkdirSync(dirname(join(copy.dir, addon)), { recursive: true });
-        cpSync(join(root, addon), join(copy.dir, addon));
-        const now = new Date();
-        utimesSync(join(copy.dir, addon), now, now);
-      }
     });
     after(() => copy?.remove());
 

@@ -109,7 +109,7 @@ describe('kit integrity', () => {
     let untouched: Map<string, Buffer>;
 
     before(() => {
-      copy = copyProject();
+      copy = copyProject({ seedBuilds: ['solutions', 'labs'] });
       untouched = snapshotLabFiles(copy);
       const built = spawnSync(process.execPath, ['--import', 'tsx', 'kit/build.ts', 'all'], {
         cwd: copy.dir,

@@ -4,12 +4,17 @@
 // ignored ones), except the labs' edit files, which come from HEAD: the
 // copy starts from untouched labs even in a learner's checkout.
 // node_modules is shared through a symlink; the builds happen in the copy.
+// Files keep their modification times, so that a copy can start from this
+// checkout's native builds (`seedBuilds`): make then compiles only what
+// differs, as it would in the checkout. A test about a first build asks for
+// no seed and gets none.
 // A copy is removed by its test's after hook, and, should the run end first
 // (Ctrl-C, SIGTERM, a hang-up), by this process on its way out.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import type { Tree } from '../../native/binding.ts';
 import { loadLabs } from '../../kit/manifest.ts';
 import { root } from '../../kit/paths.ts';
 
@@ -47,19 +52,34 @@ function installCleanup(): void {
   }
 }
 
-export function copyProject(): ProjectCopy {
+/**
+ * Copies paths (files or folders, from the project root) into dir, keeping
+ * their modification times to the nanosecond, as the kit's build stamp
+ * records them: cp(1) does (utimensat(2)); Node's own copy rounds to the
+ * millisecond.
+ */
+function copyKeepingTimes(paths: readonly string[], dir: string): void {
+  if (paths.length === 0) return;
+  execFileSync('xargs', ['-0', 'cp', '--recursive', '--parents', '--no-dereference', '--preserve=mode,timestamps', '--target-directory', dir, '--'], {
+    cwd: root,
+    input: paths.join('\0'),
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+}
+
+export interface CopyOptions {
+  /** The trees whose build folder (native/trees/<tree>/build) this checkout lends the copy; default none. */
+  seedBuilds?: readonly Tree[];
+}
+
+export function copyProject(options: CopyOptions = {}): ProjectCopy {
   installCleanup();
   const dir = mkdtempSync(join(tmpdir(), 'fdlab-copy-'));
   live.add(dir);
-  const files = git(['ls-files', '--cached', '--others', '--exclude-standard', '-z']).split('\0').filter(Boolean);
-  for (const file of files) {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    try {
-      cpSync(join(root, file), join(dir, file));
-    } catch {
-      // listed by git but deleted in the working tree
-    }
-  }
+  const files = git(['ls-files', '--cached', '--others', '--exclude-standard', '-z'])
+    .split('\0')
+    .filter((file) => file !== '' && existsSync(join(root, file))); // listed by git, but maybe deleted in the working tree
+  copyKeepingTimes(files, dir);
   for (const lab of loadLabs()) {
     for (const file of lab.files) {
       const path = `labs/${lab.folder}/${file}`;
@@ -69,9 +89,12 @@ export function copyProject(): ProjectCopy {
       } catch {
         continue; // not committed yet: the working tree's copy stands
       }
-      writeFileSync(join(dir, path), committed);
+      // Rewritten only where it differs, so an unchanged file keeps its time.
+      if (!existsSync(join(dir, path)) || readFileSync(join(dir, path), 'utf8') !== committed) writeFileSync(join(dir, path), committed);
     }
   }
+  const builds = (options.seedBuilds ?? []).map((tree) => `native/trees/${tree}/build`).filter((build) => existsSync(join(root, build)));
+  copyKeepingTimes(builds, dir);
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   return {
     dir,
