@@ -8,6 +8,14 @@
 //
 //   node --import tsx reliability/fuzz.ts [--runs 10000] [--seed N]   (make fuzz)
 //
+// It exits 1 when the property fails, or when the run proves too little
+// (no call succeeded, or three error codes or fewer were met). The fd count
+// is the whole process's, so nothing else may open or close an fd while it
+// runs: test/70 runs it as a process of its own, and this program lets the
+// event loop's first turn pass before it counts (the tsx loader closes two
+// sockets of its own then, on Node 22 and later; test/support/fd-limit-child.ts
+// says why).
+//
 // The property, for every sequence: nothing crashes or hangs; every call
 // returns a well-formed result or fails with an Error that has a string
 // `code`; every fd that arrives is open and close-on-exec; and once the
@@ -602,12 +610,26 @@ function argValue(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** What is wrong with a finished run, one sentence each: none for a good one. */
+export function problemsOf(report: FuzzReport, runs: number): string[] {
+  const problems: string[] = [];
+  if (report.failed) problems.push('the property failed (its counterexample is above)');
+  if (report.runs !== runs) problems.push(`${report.runs} cases ran, not ${runs}`);
+  if (report.fdsAfter !== report.fdsBefore) problems.push(`the process had ${report.fdsBefore} fds before the run and ${report.fdsAfter} after`);
+  if (report.outcomes.ok === 0) problems.push('no call succeeded: the run proves nothing about the calls that should');
+  if (report.outcomes.byCode.size <= 3) problems.push(`only ${report.outcomes.byCode.size} error codes were met: the run reached too few error paths`);
+  return problems;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const runs = Number(argValue('--runs') ?? 10_000);
   const seedArg = argValue('--seed');
   const seed = seedArg !== undefined ? Number(seedArg) : fuzzSeed();
+  await new Promise((resolve) => setImmediate(resolve));
   console.log(`fuzz: ${runs} cases, seed ${seed}`);
   const report = await fuzz({ runs, seed, log: (text) => console.error(text) });
   console.log(describeReport(report));
-  if (report.failed || report.fdsAfter !== report.fdsBefore) process.exitCode = 1;
+  const problems = problemsOf(report, runs);
+  for (const problem of problems) console.log(`fuzz: ${problem}`);
+  if (problems.length > 0) process.exitCode = 1;
 }
