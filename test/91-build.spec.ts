@@ -112,7 +112,7 @@ describe('the native build (kit/build.ts) and the crash marker, in a copy of the
 
   before(async () => {
     // Seeded with this checkout's builds: each test is about what a rebuild
-    // after its own edit does (a first build is test/84's and test/86's).
+    // after its own edit does (a first build is test/84's, and CI's make setup).
     copy = copyProject({ seedBuilds: ['solutions', 'labs'] });
     const built = await kitBuild(copy, 'all').done;
     expect(built.code, built.output).to.equal(0);
