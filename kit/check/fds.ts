@@ -3,7 +3,7 @@
 // one is, and which open file it is.
 //
 // See: proc(5) (/proc/pid/fd, /proc/pid/fdinfo), fcntl(2), fstat(2).
-import { constants, fstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { constants, fstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,23 +40,40 @@ export function fileIdentity(fd: number): string {
 
 /**
  * tsx's transform cache: tsx writes and scans it on libuv's thread pool at
- * any moment while a module is first compiled, so an fd there is never the
- * code under test's.
+ * any moment while a module is first compiled (in a Mocha worker, while the
+ * tests of the file it just loaded already run), so an fd there is never
+ * the code under test's. A check's TMPDIR holds a link to the kit's cache,
+ * and /proc names the file by its real path: both are left out.
  */
-const tsxCache = join(tmpdir(), `tsx-${userInfo().uid}`);
+function tsxCacheDirs(): string[] {
+  const dir = join(tmpdir(), `tsx-${userInfo().uid}`);
+  try {
+    return [dir, realpathSync(dir)];
+  } catch {
+    return [dir]; // no cache yet
+  }
+}
 
 /**
- * How many fds this process has open that the code under test could have
- * opened (the count is what leaks change): every fd but those in tsx's cache.
+ * The fds this process has open that the code under test could have opened
+ * (what leaks change): every open fd but those in tsx's cache.
  */
+export function openFdNumbers(): number[] {
+  const cacheDirs = tsxCacheDirs();
+  return readdirSync('/proc/self/fd')
+    .map(Number)
+    .filter((fd) => {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return false; // closed since the listing: readdirSync's own fd on /proc/self/fd, for one
+      }
+      return !cacheDirs.some((dir) => target === dir || target.startsWith(`${dir}/`));
+    });
+}
+
+/** How many fds openFdNumbers() finds. */
 export function openFdCount(): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    let target: string;
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      return false; // closed since the listing: readdirSync's own fd on /proc/self/fd, for one
-    }
-    return !target.startsWith(`${tsxCache}/`) && target !== tsxCache;
-  }).length;
+  return openFdNumbers().length;
 }

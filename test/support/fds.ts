@@ -2,25 +2,16 @@
 // from /proc, so tests can assert on flags, offsets, inodes and leaks.
 //
 // See: proc(5) (/proc/pid/fd, /proc/pid/fdinfo).
-import { fstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { constants } from 'node:fs';
+import { constants, readFileSync, readlinkSync } from 'node:fs';
+import { openFdNumbers } from '../../kit/check/fds.ts';
 
 const O_CLOEXEC = 0o2000000;
 
-/** The fds open in this process now (the listing's own dir fd excluded). */
-export function openFds(): number[] {
-  const listed = readdirSync('/proc/self/fd').map(Number);
-  // readdirSync had the directory open while listing it: drop the fd that
-  // is no longer open.
-  return listed.filter((fd) => {
-    try {
-      fstatSync(fd);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
+/**
+ * The fds open in this process now, but tsx's own cache files, which its
+ * loader opens and closes on the thread pool at any moment (kit/check/fds.ts).
+ */
+export const openFds = openFdNumbers;
 
 export interface FdInfo {
   pos: number;
