@@ -23,7 +23,6 @@ describe('fuzzing the public API (fast-check)', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'reliability/fuzz.ts', '--runs', String(RUNS), '--seed', String(seed)], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, TSX_DISABLE_CACHE: '1', FDLAB_TREE: undefined },
       timeout: 150_000,
       killSignal: 'SIGKILL',
     });
