@@ -26,7 +26,7 @@
 // See: setsid(2), killpg(2), proc(5), pipe(7).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -169,6 +169,20 @@ function stillRunning(pid: number): boolean {
   }
 }
 
+const OUTPUT_FDS = [
+  { fd: 1, name: 'stdout' },
+  { fd: 2, name: 'stderr' },
+] as const;
+
+/** What fd of process pid refers to ("pipe:[1234]"), or undefined if it is not open (or pid is gone). */
+function fdTarget(pid: number, fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   signalProcess(-pgid, signal);
 }
@@ -274,18 +288,31 @@ async function runProcess(lab: Lab, tree: Tree, quiet: boolean): Promise<CheckRu
       if (!quiet) to.write(chunk);
     });
     stream.on('end', () => {
-      if (alive() && heard.runEnd === undefined && stillRunning(pgid)) cut.push(name);
+      if (alive() && heard.runEnd === undefined && stillRunning(pgid) && !cut.includes(name)) cut.push(name);
     });
   };
   forward(child.stdout!, stdout, process.stdout, 'stdout');
   forward(child.stderr!, stderr, process.stderr, 'stderr');
+  // What the check's fds 1 and 2 are now, our pipes; at its report's end,
+  // an fd that no longer is (closed, or its number reused) was cut. Read
+  // from /proc, this does not depend on which of the pipe's end and the
+  // report the kit happens to read first on a busy machine.
+  const outputs = OUTPUT_FDS.map(({ fd, name }) => ({ fd, name, pipe: fdTarget(pgid, fd) }));
+  const noteCutOutputs = (): void => {
+    for (const { fd, name, pipe } of outputs) {
+      if (pipe !== undefined && fdTarget(pgid, fd) !== pipe && !cut.includes(name)) cut.push(name);
+    }
+  };
 
   // What ends the run first: its report, its end, the deadline, or a signal to the kit.
   let deadlineTimer: NodeJS.Timeout | undefined;
   let totalTimer: NodeJS.Timeout | undefined;
   const handlers: [NodeJS.Signals, () => void][] = [];
   const ending = await new Promise<Ending>((resolve) => {
-    heard.onRunEnd = () => resolve({ by: 'run-end' });
+    heard.onRunEnd = () => {
+      noteCutOutputs();
+      resolve({ by: 'run-end' });
+    };
     void exited.then(() => resolve({ by: 'exit' }));
     const onDeadline = (): void => {
       const test = heard.running;
@@ -407,9 +434,11 @@ function report(lab: Lab, tree: Tree, result: CheckResult, options: RunOptions, 
   if (!options.quiet) {
     const p = paint(process.stdout);
     const extra: string[] = [];
-    if (cut.length > 0) {
-      const fds = cut.map((name) => (name === 'stdout' ? 'fd 1' : 'fd 2')).join(' and ');
-      extra.push(`(the check's ${cut.join(' and ')} closed while it was still running: did your code close ${fds}?)`);
+    const closed = OUTPUT_FDS.filter(({ name }) => cut.includes(name));
+    if (closed.length > 0) {
+      const names = closed.map(({ name }) => name).join(' and ');
+      const fds = closed.map(({ fd }) => `fd ${fd}`).join(' and ');
+      extra.push(`(the check's ${names} closed while it was still running: did your code close ${fds}?)`);
       if (result.failures.length > 0) extra.push('Its failures, since its own report was cut short:', ...failureLines(result));
     }
     process.stdout.write(`\n${[...extra, ...verdictLines(lab, tree, result, p, notes)].join('\n')}\n`);
