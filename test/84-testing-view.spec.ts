@@ -15,7 +15,7 @@
 // Its reporter is a superset of Mocha's json-stream, which stands in for it.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { loadLabs } from '../kit/manifest.ts';
@@ -161,26 +161,31 @@ describe('VS Code\'s Testing view (Mocha for VS Code)', () => {
     });
   });
 
-  describe('running lab 1\'s check from it, in a fresh copy of the project (no labs addon built)', function () {
+  describe('running lab 1\'s check from it, in a copy of the project whose labs addon is out of date', function () {
     this.timeout(1_500_000); // three runs, each bounded by runAsExtension
     let copy: ProjectCopy;
     let labsFolder: string;
     const labFile = 'labs/01-socketpair/socketpair.cc';
     const check = ['01-socketpair/check.spec.ts'];
 
+    const addon = (): string => join(copy.dir, 'native/trees/labs/build/Release/fdlab_labs.node');
+
     before(() => {
-      // The solutions addon is not under test here: the copy starts from
-      // this checkout's build of it, so that only the labs addon is built
-      // (the slow part, done once).
-      copy = copyProject({ seedBuilds: ['solutions'] });
+      // The copy starts from this checkout's builds, and the learner's file
+      // then changes: the labs addon is out of date, as it is after every
+      // save. (A build from nothing is `make setup`'s, run by CI on a fresh
+      // clone, and test/91's.)
+      copy = copyProject({ seedBuilds: ['solutions', 'labs'] });
       labsFolder = join(copy.dir, 'labs');
+      appendFileSync(join(copy.dir, labFile), '\n// saved again\n');
     });
     after(() => copy?.remove());
 
-    it('builds the labs addon, checks labs/, and fails naming labs/01-socketpair/socketpair.cc', async () => {
+    it('rebuilds the labs addon, checks labs/, and fails naming labs/01-socketpair/socketpair.cc', async () => {
+      const builtBefore = statSync(addon()).mtimeMs;
       const run = await runAsExtension(labsFolder, check);
       expect(run.code, run.output).to.not.equal(0);
-      expect(existsSync(join(copy.dir, 'native/trees/labs/build/Release/fdlab_labs.node')), 'the labs addon').to.equal(true);
+      expect(statSync(addon()).mtimeMs, 'the labs addon, rebuilt').to.be.greaterThan(builtBefore);
       const failed = ofKind(run, 'fail');
       expect(failed, run.output).to.not.be.empty;
       expect(ofKind(run, 'pass')).to.be.empty;

@@ -1,8 +1,11 @@
 // Kit integrity, like rustlings' dev check: every lab in the manifest is
-// complete and two-sided. Its check passes against solutions/ and fails
-// against the untouched lab, naming the lab's file and its hint; copying the
-// lab's solution files over a copy of the lab makes `make lab-N` pass; the
-// two trees mirror each other and the edit points are marked.
+// complete and two-sided. Its check fails against the untouched lab, naming
+// the lab's file and its hint; copying the lab's solution files (and those
+// of the labs it depends on) over a copy of the lab makes `make lab-N` pass.
+// The two trees mirror each other, file for file and, outside the files the
+// learner edits, byte for byte: so the passing run is also what
+// `make solution-N` checks (CI's learner path runs those too). The edit
+// points are marked.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -82,6 +85,12 @@ describe('kit integrity', () => {
           for (const file of LAB_ONLY) expect(existsSync(join(labDir, file)), `labs/${lab.folder}/${file}`).to.equal(true);
         });
 
+        it('differs from solutions/ only in the files the learner edits', () => {
+          for (const file of filesIn(solutionDir).filter((f) => !lab.files.includes(f))) {
+            expect(readFileSync(join(labDir, file)).equals(readFileSync(join(solutionDir, file))), `labs/${lab.folder}/${file}`).to.equal(true);
+          }
+        });
+
         it(`marks every file the learner edits with TODO(lab ${lab.id})`, () => {
           expect(lab.files).to.not.be.empty;
           for (const file of lab.files) {
@@ -119,15 +128,17 @@ describe('kit integrity', () => {
     });
     after(() => copy?.remove());
 
-    for (const lab of labs) {
-      describe(`lab ${lab.id}`, () => {
-        it(`passes against solutions/ (make solution-${lab.id})`, async () => {
-          const run = await kit(copy, ['solution', String(lab.id)]);
-          expect(run.code, run.output).to.equal(0);
-          expect(run.output).to.match(/\d+ passed, 0 failed/);
-        });
+    it('checks solutions/, built as its own tree, with make solution-N (lab 5: the whole solved stack)', async () => {
+      const run = await kit(copy, ['solution', '5']);
+      expect(run.code, run.output).to.equal(0);
+      expect(run.output).to.match(/\d+ passed, 0 failed/);
+    });
 
-        it(`fails against the untouched lab, naming its file and make hint-${lab.id}`, async () => {
+    // All the untouched runs first, then the solved ones: the labs addon is
+    // rebuilt only when a solved lab's C++ goes in or comes back out.
+    describe('fails against each untouched lab, naming its file and its hint', () => {
+      for (const lab of labs) {
+        it(`lab ${lab.id}: make lab-${lab.id} names labs/${lab.folder}/ and make hint-${lab.id}`, async () => {
           const run = await kit(copy, ['lab', String(lab.id)]);
           expect(run.code, run.output).to.not.equal(0);
           expect(run.output).to.match(/[1-9]\d* failed/);
@@ -135,10 +146,13 @@ describe('kit integrity', () => {
           expect(files.some((file) => run.output.includes(file)), `names one of ${files.join(', ')}`).to.equal(true);
           expect(run.output).to.include(`make hint-${lab.id}`);
         });
+      }
+    });
 
-        it(`passes once the lab's solution files are copied over it (make lab-${lab.id})`, async () => {
-          // Lab 05 runs the learner's whole stack, so it needs every lab done.
-          for (const done of lab.id === 5 ? labs.filter((l) => l.id <= 5) : [lab]) copySolutionOver(copy, done);
+    describe('passes once the solution files of the lab and of the labs it depends on are copied over it', () => {
+      for (const lab of labs) {
+        it(`lab ${lab.id}: make lab-${lab.id}`, async () => {
+          for (const done of labs.filter((l) => l.id === lab.id || lab.dependsOn.includes(l.id))) copySolutionOver(copy, done);
           try {
             const run = await kit(copy, ['lab', String(lab.id)]);
             expect(run.code, run.output).to.equal(0);
@@ -149,7 +163,7 @@ describe('kit integrity', () => {
             }
           }
         });
-      });
-    }
+      }
+    });
   });
 });
