@@ -25,7 +25,7 @@ $(LABS_ADDON): $(DEPS) $(FRAME) native/trees/labs/binding.gyp $(wildcard labs/*/
 	npm run --silent build:labs
 
 .PHONY: help setup build demo trace bench test
-KIT := node --import tsx kit/cli.ts
+KIT := node --import tsx/esm kit/cli.ts
 
 help: ## list the commands
 	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/; s/%/N/' | expand -t 16

@@ -41,6 +41,7 @@ import { precheckTypeScript } from './ts-precheck.ts';
 import { startTypeCheck, type TypeCheck } from './type-check.ts';
 import type { CrashSite, Diagnostic, LabCode, ProcessActivity, Verdict } from './verdict.ts';
 import { failureLines, verdictLines } from './verdict-text.ts';
+import { TS_LOADER } from './ts-loader.ts';
 
 const mocha = join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
 const DEFAULT_DEADLINE_MS = 60_000;
@@ -233,7 +234,7 @@ async function runProcess(lab: Lab, tree: Tree, quiet: boolean): Promise<CheckRu
   const cut: string[] = [];
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, ['--import', 'tsx', mocha, '--config', join(root, 'kit', 'check.mocharc.json'), checkFile(lab)], {
+    child = spawn(process.execPath, [...TS_LOADER, mocha, '--config', join(root, 'kit', 'check.mocharc.json'), checkFile(lab)], {
       cwd: root,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { root } from '../kit/paths.ts';
 import { openFdlab, type Fdlab } from '../native/index.ts';
 import { rejectionOf, thrownBy } from './support/promises.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 const fdlab = openFdlab('solutions');
 
@@ -120,7 +121,7 @@ describe('errors', () => {
         process.kill(process.pid, 'SIGURG');
         setTimeout(() => {}, 10_000);
       `;
-      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      const run = spawnSync(process.execPath, [...TS_LOADER, '--input-type=module', '-e', script], {
         cwd: root,
         encoding: 'utf8',
         timeout: 30_000,

@@ -13,6 +13,7 @@ import { findLab } from '../kit/manifest.ts';
 import { root } from '../kit/paths.ts';
 import type { CheckResult } from '../kit/state.ts';
 import { demoTimeline, renderTimeline, rolesFromTrace } from '../kit/strace-timeline.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 // Trimmed from a real run: two processes, Node's worker threads, and calls
 // split by strace into <unfinished ...> / <... resumed> halves.
@@ -155,7 +156,7 @@ describe('make trace', () => {
       const env: NodeJS.ProcessEnv = { ...process.env, FDLAB_STATE_DIR: stateDir };
       delete env.TREE;
       if (tree !== undefined) env.TREE = tree;
-      return spawnSync(process.execPath, ['--import', 'tsx', 'kit/cli.ts', 'trace'], { cwd: root, encoding: 'utf8', env });
+      return spawnSync(process.execPath, [...TS_LOADER, 'kit/cli.ts', 'trace'], { cwd: root, encoding: 'utf8', env });
     }
 
     it('with no passing lab 5, traces the finished demo, says why, and shows the dup2, sendmsg and recvmsg, labelled', () => {
@@ -193,7 +194,7 @@ describe('make trace', () => {
 
     it('on Ctrl-C, ends strace, the demo and its child, and leaves no temp dir', async () => {
       const env: NodeJS.ProcessEnv = { ...process.env, FDLAB_STATE_DIR: stateDir, TREE: 'solutions' };
-      const kit = spawn(process.execPath, ['--import', 'tsx', 'kit/cli.ts', 'trace'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const kit = spawn(process.execPath, [...TS_LOADER, 'kit/cli.ts', 'trace'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       const spawned = new Promise<void>((resolve) => {
         kit.stdout.setEncoding('utf8').on('data', (text: string) => {

@@ -12,6 +12,7 @@ import { openFdlab } from '../native/index.ts';
 import { fuzzSeed } from '../reliability/fuzz.ts';
 import { expectNoFdLeak } from './support/fds.ts';
 import { thrownBy } from './support/promises.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 const fdlab = openFdlab('solutions');
 const seed = fuzzSeed();
@@ -20,7 +21,7 @@ const RUNS = Number(process.env.FDLAB_FUZZ_RUNS ?? 300);
 describe('fuzzing the public API (fast-check)', () => {
   it(`${RUNS} random call sequences: no crash or hang, every failure an Error with a code, no fd growth (seed ${seed})`, function () {
     this.timeout(180_000);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'reliability/fuzz.ts', '--runs', String(RUNS), '--seed', String(seed)], {
+    const run = spawnSync(process.execPath, [...TS_LOADER, 'reliability/fuzz.ts', '--runs', String(RUNS), '--seed', String(seed)], {
       cwd: root,
       encoding: 'utf8',
       timeout: 150_000,

@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import { watch } from './support/watched.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 const LIMIT = 256;
 const script = fileURLToPath(new URL('./support/fd-limit-child.ts', import.meta.url));
@@ -24,7 +25,7 @@ describe(`a receiver at its open-file limit (ulimit -n ${LIMIT})`, () => {
   let results: Record<string, Outcome>;
 
   before(async () => {
-    const run = watch('bash', ['-c', `ulimit -n ${LIMIT} && exec "$@"`, 'bash', process.execPath, '--import', 'tsx', script], {
+    const run = watch('bash', ['-c', `ulimit -n ${LIMIT} && exec "$@"`, 'bash', process.execPath, ...TS_LOADER, script], {
       TSX_DISABLE_CACHE: '1',
     });
     const exit = await run.closed;

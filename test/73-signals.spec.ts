@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { openFdlab } from '../native/index.ts';
 import { spawnWithSocket } from '../solutions/02-spawn/spawn.ts';
 import { GENEROUS_MS } from './support/watched.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 const fdlab = openFdlab('solutions');
 const script = fileURLToPath(new URL('./support/blocking-recv-child.ts', import.meta.url));
@@ -65,7 +66,7 @@ describe('signals during a blocking recvFdsSync', () => {
     it(`${SIGNALS} signals while it blocks ${where}: retried, and the next message is returned`, async () => {
       const [ours, theirs] = fdlab.socketpair();
       try {
-        const child = spawnWithSocket(process.execPath, ['--import', 'tsx', script, mode, String(SIGNALS)], theirs, {
+        const child = spawnWithSocket(process.execPath, [...TS_LOADER, script, mode, String(SIGNALS)], theirs, {
           stdio: 'pipe',
         });
         let output = '';

@@ -127,6 +127,17 @@ describe('VS Code\'s Testing view (Mocha for VS Code)', () => {
       expect(specFiles(root, options._)).to.deep.equal(suite);
     });
 
+    it('is the suite make test runs too, two at a time: each of its files once, the ones parallel.mocharc.cjs names first', () => {
+      const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { test: string } }).scripts.test;
+      expect(script).to.equal('mocha --config test/support/parallel.mocharc.cjs --parallel --jobs 2');
+      const config = join(root, 'test', 'support', 'parallel.mocharc.cjs');
+      const { spec } = createRequire(config)(config) as { spec: string[] };
+      expect([...spec].sort()).to.deep.equal(specFiles(root, optionsSeenFrom(root)._));
+      const named = [...readFileSync(config, 'utf8').matchAll(/'(test\/[^']+\.spec\.ts)'/g)].map((match) => match[1]);
+      expect(named).to.have.length.above(0);
+      expect(spec.slice(0, named.length), 'the files the list names, first and in its order (a name no file has is stale)').to.deep.equal(named);
+    });
+
     it('reads labs/.mocharc.jsonc as exactly every lab\'s check, prepared first, then hooked as make lab-N hooks them', () => {
       const folder = join(root, 'labs');
       const options = optionsSeenFrom(folder) as { _: string[]; require?: string[] };

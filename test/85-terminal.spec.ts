@@ -90,7 +90,7 @@ describe('kit output on a terminal and in a pipe', () => {
 
     /** Runs `kit/cli.ts status` on a pseudo-terminal, as in a learner's shell. */
     function statusOnTerminal(env: NodeJS.ProcessEnv): string {
-      const run = spawnSync('script', ['--quiet', '--return', '--command', 'node --import tsx kit/cli.ts status', '/dev/null'], {
+      const run = spawnSync('script', ['--quiet', '--return', '--command', 'node --import tsx/esm kit/cli.ts status', '/dev/null'], {
         cwd: copy.dir,
         encoding: 'utf8',
         env: cleanEnv({ TERM: 'xterm-256color', ...env }),

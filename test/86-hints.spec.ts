@@ -106,7 +106,7 @@ describe('the Makefile\'s learner targets', () => {
     expect(run.status, run.stderr).to.equal(0);
     return run.stdout.trim();
   }
-  const kit = 'node --import tsx kit/cli.ts';
+  const kit = 'node --import tsx/esm kit/cli.ts';
 
   it('make hint-N [LEVEL=k] calls the kit\'s hint command', () => {
     expect(planned('hint-1')).to.equal(`${kit} hint 1`);

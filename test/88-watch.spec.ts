@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { findLab, labFile } from '../kit/manifest.ts';
 import type { ProjectCopy } from './support/project-copy.ts';
 import { cleanEnv, learnerCopy } from './fixtures/learner-copy.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 const lab1 = findLab(1);
 const lab1File = labFile('labs', lab1, lab1.files[0]!);
@@ -26,7 +27,7 @@ class Watcher {
   readonly exited: Promise<void>;
 
   constructor(cwd: string, args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'kit/cli.ts', 'watch', ...args], {
+    this.child = spawn(process.execPath, [...TS_LOADER, 'kit/cli.ts', 'watch', ...args], {
       cwd,
       env: cleanEnv({ NO_COLOR: '1', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,7 @@ import { loadLabs } from '../kit/manifest.ts';
 import { root } from '../kit/paths.ts';
 import type { ProjectCopy } from './support/project-copy.ts';
 import { buildCopy, cleanEnv, learnerCopy, runKit } from './fixtures/learner-copy.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 const labs = loadLabs();
 
@@ -246,7 +247,7 @@ describe('the learner\'s environment', () => {
     it('debugs a lab\'s check in Node, as make lab-N runs it, following it into its children', () => {
       const node = launch.configurations.find((c: Json) => c.type === 'node');
       expect(node.program).to.equal('${workspaceFolder}/kit/cli.ts');
-      expect(node.runtimeArgs).to.deep.equal(['--import', 'tsx']);
+      expect(node.runtimeArgs).to.deep.equal([...TS_LOADER]);
       expect(node.args).to.deep.equal(['lab', '${input:lab}']);
       expect(node.autoAttachChildProcesses).to.equal(true);
       expectPicker(optionsOf(launch, 'lab'), labs);
@@ -263,7 +264,7 @@ describe('the learner\'s environment', () => {
         expect(build, `the task "${gdb.preLaunchTask}"`).to.be.an('object');
         expect(build.command).to.equal('npm run --silent build:debug');
         expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts['build:debug']).to.equal(
-          'node --import tsx kit/build.ts all --debug',
+          'node --import tsx/esm kit/build.ts all --debug',
         );
       });
 
@@ -281,7 +282,7 @@ describe('the learner\'s environment', () => {
 
       it('runs Mocha in the debugged process itself (no config with node-option, which would fork)', () => {
         expect(gdb.args).to.include('--no-config');
-        expect(gdb.args.slice(0, 2)).to.deep.equal(['--import', 'tsx']);
+        expect(gdb.args.slice(0, 2)).to.deep.equal([...TS_LOADER]);
       });
 
       it('stops at a breakpoint in the learner\'s fdlab_socketpair (in a copy, under gdb)', function () {

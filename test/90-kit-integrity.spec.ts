@@ -14,6 +14,7 @@ import { loadLabs, type Lab } from '../kit/manifest.ts';
 import { root } from '../kit/paths.ts';
 import { runInGroup, type GroupRun } from './support/group-run.ts';
 import { copyProject, type ProjectCopy } from './support/project-copy.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 const labs = loadLabs();
 
@@ -39,7 +40,7 @@ const LAB_ONLY = ['README.md', 'check.spec.ts'];
  * check that hangs is killed with every process it started, not just the CLI.
  */
 function kit(copy: ProjectCopy, args: string[], timeoutMs = 120_000): Promise<GroupRun> {
-  return runInGroup(process.execPath, ['--import', 'tsx', 'kit/cli.ts', ...args], {
+  return runInGroup(process.execPath, [...TS_LOADER, 'kit/cli.ts', ...args], {
     cwd: copy.dir,
     env: { ...process.env, FDLAB_TREE: undefined, FDLAB_CHECK_TREE: undefined, NO_COLOR: '1' },
     timeoutMs,
@@ -120,7 +121,7 @@ describe('kit integrity', () => {
     before(() => {
       copy = copyProject({ seedBuilds: ['solutions', 'labs'] });
       untouched = snapshotLabFiles(copy);
-      const built = spawnSync(process.execPath, ['--import', 'tsx', 'kit/build.ts', 'all'], {
+      const built = spawnSync(process.execPath, [...TS_LOADER, 'kit/build.ts', 'all'], {
         cwd: copy.dir,
         encoding: 'utf8',
       });

@@ -13,6 +13,7 @@ import type { BuildOutcome } from '../kit/build.ts';
 import { cleanEnv } from './fixtures/learner-copy.ts';
 import { processState } from './support/processes.ts';
 import { copyProject, type ProjectCopy } from './support/project-copy.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 /**
  * Far above any build on a loaded 2-core machine (a first build of both
@@ -84,12 +85,12 @@ function groupMembers(pgid: number): number[] {
   return members;
 }
 
-const kitBuild = (copy: ProjectCopy, tree = 'labs') => run(copy, [process.execPath, '--import', 'tsx', 'kit/build.ts', tree]);
+const kitBuild = (copy: ProjectCopy, tree = 'labs') => run(copy, [process.execPath, ...TS_LOADER, 'kit/build.ts', tree]);
 
 /** buildTree('labs') in the copy, its outcome as JSON on stdout. */
 async function outcomeIn(copy: ProjectCopy): Promise<BuildOutcome> {
   const script = "import { buildTree } from './kit/build.ts'; console.log(JSON.stringify(buildTree('labs')));";
-  const finished = await run(copy, [process.execPath, '--import', 'tsx', '--input-type=module', '-e', script]).done;
+  const finished = await run(copy, [process.execPath, ...TS_LOADER, '--input-type=module', '-e', script]).done;
   expect(finished.code, finished.output).to.equal(0);
   return JSON.parse(finished.output.trim().split('\n').pop()!) as BuildOutcome;
 }
@@ -150,7 +151,7 @@ describe('the native build (kit/build.ts) and the crash marker, in a copy of the
           outputs.set(i, text);
           if ([0, 1].every((j) => outputs.get(j)?.includes(waiting))) bothWaiting();
         };
-        const builds = [0, 1].map((i) => run(copy, [process.execPath, '--import', 'tsx', 'kit/build.ts', 'labs'], { onOutput: onOutput(i) }));
+        const builds = [0, 1].map((i) => run(copy, [process.execPath, ...TS_LOADER, 'kit/build.ts', 'labs'], { onOutput: onOutput(i) }));
         const ended = Promise.all(builds.map((b) => b.done));
         // Either both are waiting, or one ended early: that is a failure, shown with its output.
         await Promise.race([seen, ended.then((runs) => expect.fail(`a build did not wait:\n${runs.map((r) => r.output).join('\n')}`))]);
@@ -176,7 +177,7 @@ describe('the native build (kit/build.ts) and the crash marker, in a copy of the
       const building = new Promise<void>((resolve) => (holdsLock = resolve));
       // The lock file holds the owner's pid once the lock is taken.
       const lockFile = join(copy.dir, 'native/trees/labs/build/fdlab-build.lock');
-      const first = run(copy, [process.execPath, '--import', 'tsx', 'kit/build.ts', 'labs']);
+      const first = run(copy, [process.execPath, ...TS_LOADER, 'kit/build.ts', 'labs']);
       const poll = setInterval(() => {
         if (existsSync(lockFile) && readFileSync(lockFile, 'utf8').trim() === String(first.child.pid)) holdsLock();
       }, 20);
@@ -211,7 +212,7 @@ describe('the native build (kit/build.ts) and the crash marker, in a copy of the
         expect(outcome.files).to.deep.equal([file]);
         expect(outcome.text).to.include(`${file} (lab 8) is missing (deleted or renamed?)`).and.include('make reset-8');
 
-        const check = await run(copy, [process.execPath, '--import', 'tsx', 'kit/cli.ts', 'lab', '1']).done;
+        const check = await run(copy, [process.execPath, ...TS_LOADER, 'kit/cli.ts', 'lab', '1']).done;
         expect(check.code, check.output).to.not.equal(0);
         expect(check.output).to.include(`${file} (lab 8) is missing`);
         expect(check.output).to.not.match(/passes|Well done/);
@@ -233,7 +234,7 @@ describe('the native build (kit/build.ts) and the crash marker, in a copy of the
         expect(outcome.text).to.not.match(/_Z\d+/);
         expect(existsSync(labsAddon()), 'the labs addon counts as not built').to.equal(false);
 
-        const check = await run(copy, [process.execPath, '--import', 'tsx', 'kit/cli.ts', 'lab', '3']).done;
+        const check = await run(copy, [process.execPath, ...TS_LOADER, 'kit/cli.ts', 'lab', '3']).done;
         expect(check.code, check.output).to.not.equal(0);
         expect(check.output).to.include('which is declared but defined nowhere');
         expect(check.output, 'no test ran').to.not.include('symbol lookup error');
@@ -287,7 +288,7 @@ describe('the native build (kit/build.ts) and the crash marker, in a copy of the
         expect(outcome.warnings.every((w) => w.file.startsWith('labs/')), 'never the frame').to.equal(true);
 
         // The kit repeats them while the file is unchanged, before the check's own output.
-        const check = await run(copy, [process.execPath, '--import', 'tsx', 'kit/cli.ts', 'lab', '1']).done;
+        const check = await run(copy, [process.execPath, ...TS_LOADER, 'kit/cli.ts', 'lab', '1']).done;
         expect(check.output).to.match(new RegExp(`^  ${file}:${unusedLine}:\\d+: unused variable`, 'm'));
         expect(check.output).to.match(new RegExp(`^  ${file}:${memcpyLine}:\\d+: .*out of the bounds`, 'm'));
       } finally {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { isVerdict, type Verdict } from '../kit/verdict.ts';
 import type { ProjectCopy } from './support/project-copy.ts';
 import { cleanEnv, learnerCopy, runKit, type KitRun } from './fixtures/learner-copy.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 /** The deadline the tests give a check that is stuck for good: short. */
 const STUCK_DEADLINE_MS = '5000';
@@ -306,7 +307,7 @@ describe('every check is bounded, blamed right, and leaves nothing (in a copy of
     });
 
     it('stops the check, with everything it started, on Ctrl-C, and exits 130', async () => {
-      const kit = spawn(process.execPath, ['--import', 'tsx', 'kit/cli.ts', 'lab', '2'], {
+      const kit = spawn(process.execPath, [...TS_LOADER, 'kit/cli.ts', 'lab', '2'], {
         cwd: copy.dir,
         env: cleanEnv(env('fork', { FDLAB_CHECK_DEADLINE_MS: '600000' })),
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,6 +37,7 @@ import { paint } from '../kit/terminal.ts';
 import { notWrittenYet, renderResult, sortFailures } from '../kit/watch-screen.ts';
 import type { ProjectCopy } from './support/project-copy.ts';
 import { cleanEnv, learnerCopy, runKit } from './fixtures/learner-copy.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 const labs = loadLabs();
 const lab6 = findLab(6);
@@ -264,7 +265,7 @@ describe('.fdlab/ state that is not what the kit wrote (kit/state-files.ts)', ()
     // In a process of its own: the state folder is fixed when kit/state.ts loads.
     const read = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', "const { readResult } = await import('./kit/state.ts'); for (const lab of [1, 2, 3, 4]) console.log(JSON.stringify(readResult('labs', lab) ?? null));"],
+      [...TS_LOADER, '--input-type=module', '-e', "const { readResult } = await import('./kit/state.ts'); for (const lab of [1, 2, 3, 4]) console.log(JSON.stringify(readResult('labs', lab) ?? null));"],
       { cwd: root, encoding: 'utf8', env: cleanEnv({ FDLAB_STATE_DIR: state }) },
     );
     const [one, two, three, four] = read.stdout.trim().split('\n');
@@ -310,7 +311,7 @@ describe('make doctor\'s Node check', () => {
 describe('make compare-N', () => {
   it('is a Makefile target calling the kit', () => {
     const run = spawnSync('make', ['-n', '-o', 'node_modules/.package-lock.json', 'compare-3'], { cwd: root, encoding: 'utf8', env: cleanEnv() });
-    expect(run.stdout.trim(), run.stderr).to.equal('node --import tsx kit/cli.ts compare 3');
+    expect(run.stdout.trim(), run.stderr).to.equal('node --import tsx/esm kit/cli.ts compare 3');
   });
 });
 

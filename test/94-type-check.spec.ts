@@ -13,6 +13,7 @@ import { root } from '../kit/paths.ts';
 import type { Diagnostic } from '../kit/verdict.ts';
 import { cleanEnv } from './fixtures/learner-copy.ts';
 import { copyProject, type ProjectCopy } from './support/project-copy.ts';
+import { TS_LOADER } from '../kit/ts-loader.ts';
 
 const LAB_FILE = 'labs/02-spawn/spawn.ts';
 
@@ -22,7 +23,7 @@ function typeCheck(copy: ProjectCopy): { diagnostics: Diagnostic[] | undefined; 
     import { startTypeCheck } from './kit/type-check.ts';
     const check = startTypeCheck([${JSON.stringify(LAB_FILE)}]);
     console.log(JSON.stringify({ diagnostics: (await check.result) ?? null, checked: !check.kept }));`;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const run = spawnSync(process.execPath, [...TS_LOADER, '--input-type=module', '-e', script], {
     cwd: copy.dir,
     encoding: 'utf8',
     env: cleanEnv(),

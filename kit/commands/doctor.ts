@@ -17,6 +17,7 @@ import type { Tree } from '../../native/binding.ts';
 import { isUpToDate } from '../build.ts';
 import { root } from '../paths.ts';
 import { paint } from '../terminal.ts';
+import { TS_LOADER } from '../ts-loader.ts';
 
 /** skipped: not tried, because a problem above makes it pointless. */
 type Level = 'ok' | 'warning' | 'problem' | 'skipped';
@@ -134,7 +135,7 @@ function checkNodeGyp(): Finding {
  */
 function checkBuild(tree: Tree, solutionsOk: boolean): Finding {
   if (!isUpToDate(tree)) {
-    const built = run(process.execPath, ['--import', 'tsx', join(root, 'kit', 'build.ts'), tree], 300_000);
+    const built = run(process.execPath, [...TS_LOADER, join(root, 'kit', 'build.ts'), tree], 300_000);
     if (!built.ok) {
       if (tree === 'labs' && solutionsOk) {
         // Same compiler, same frame: what breaks is the learner's own C++.
@@ -156,7 +157,7 @@ function checkBuild(tree: Tree, solutionsOk: boolean): Finding {
     `const { openFdlab } = await import('./native/index.ts');` +
     `const f = openFdlab('${tree}');` +
     (tree === 'solutions' ? 'const [a, b] = f.socketpair(); f.closeFd(a); f.closeFd(b);' : '');
-  const loaded = run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe]);
+  const loaded = run(process.execPath, [...TS_LOADER, '--input-type=module', '-e', probe]);
   if (!loaded.ok) {
     const why = loaded.output.split('\n').find((line) => /Error/.test(line)) ?? firstLine(loaded.output);
     return { level: 'problem', what: `the ${tree} addon is built but does not load: ${why.trim()}`, fix: `rm -rf native/trees/${tree}/build && make setup` };

@@ -27,6 +27,7 @@ import { findLab, loadLabs, type Lab } from '../manifest.ts';
 import { root } from '../paths.ts';
 import { isPassing, readResult, type CheckResult } from '../state.ts';
 import { TRACED_CALLS, demoTimeline, renderTimeline, rolesFromTrace } from '../strace-timeline.ts';
+import { TS_LOADER } from '../ts-loader.ts';
 
 /** The lab whose code is the demo. */
 const DEMO_LAB = 5;
@@ -105,7 +106,7 @@ function runUnderStrace(tree: Tree, dir: string, traceFile: string): Promise<Dem
   const demo = `${tree}/05-demo/demo.ts`;
   const child = spawn(
     'strace',
-    ['-f', '-yy', '-ttt', '-s', '64', '-o', traceFile, '-e', `trace=${TRACED_CALLS.join(',')}`, process.execPath, '--import', 'tsx', demo],
+    ['-f', '-yy', '-ttt', '-s', '64', '-o', traceFile, '-e', `trace=${TRACED_CALLS.join(',')}`, process.execPath, ...TS_LOADER, demo],
     {
       cwd: root,
       detached: true,

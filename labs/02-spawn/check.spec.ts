@@ -19,6 +19,7 @@ import { reapAll, track, type Tracked } from '../../kit/check/children.ts';
 import { labContext } from '../../kit/check/context.ts';
 import { seededRandom } from '../../kit/check/random.ts';
 import { root } from '../../kit/paths.ts';
+import { TS_LOADER } from '../../kit/ts-loader.ts';
 
 type SpawnModule = typeof import('../../solutions/02-spawn/spawn.ts');
 type ChildModule = typeof import('../../solutions/02-spawn/child.ts');
@@ -260,7 +261,7 @@ async function inheritedSocketWith(stdio: StdioOptions, sockFd: string | undefin
   delete env.FDLAB_TREE; // the reference addon, whatever the shell says
   if (sockFd !== undefined) env.FDLAB_SOCK_FD = sockFd;
   const r = run(
-    spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', inheritedProbe()], { cwd: root, stdio, env }),
+    spawn(process.execPath, [...TS_LOADER, '--input-type=module', '-e', inheritedProbe()], { cwd: root, stdio, env }),
     childFile,
   );
   const exit = await r.done();
@@ -590,7 +591,7 @@ import { writeSync } from 'node:fs';
 import { inheritedSocket } from ${JSON.stringify(url)};
 writeSync(inheritedSocket(), process.argv[1]);
 `;
-      const r = await spawnMine(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program, text], theirs, {
+      const r = await spawnMine(process.execPath, [...TS_LOADER, '--input-type=module', '-e', program, text], theirs, {
         stdio: 'pipe',
       });
       let got = '';

@@ -22,6 +22,7 @@ import { reapAll, track } from '../../kit/check/children.ts';
 import { labContext } from '../../kit/check/context.ts';
 import { findLab, labFile } from '../../kit/manifest.ts';
 import { root } from '../../kit/paths.ts';
+import { TS_LOADER } from '../../kit/ts-loader.ts';
 
 const lab = labContext(5);
 const demoPath = join(root, lab.file());
@@ -165,7 +166,7 @@ async function runDemo(fault: string | undefined, waitMs: number): Promise<DemoR
     // an orphaned child still holds it open.
     const out = openSync(outputFile, 'a');
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', demoPath], {
+      child = spawn(process.execPath, [...TS_LOADER, demoPath], {
         cwd: root,
         stdio: ['ignore', out, out],
         env: {

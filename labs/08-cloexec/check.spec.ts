@@ -22,6 +22,7 @@ import { fdFlags, fileIdentity, isOpen } from '../../kit/check/fds.ts';
 import { seededRandom } from '../../kit/check/random.ts';
 import { readFdTable as referenceFdTable } from '../../kit/fd-table.ts';
 import { root } from '../../kit/paths.ts';
+import { TS_LOADER } from '../../kit/ts-loader.ts';
 
 type LeakModule = typeof import('../../solutions/08-cloexec/leak.ts');
 
@@ -232,7 +233,7 @@ async function scenario(mode: 'leaky' | 'fixed'): Promise<Scenario> {
   };
   const middle = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, lab.tree, '08-cloexec', 'leak.ts'), 'middle', mode, process.execPath, '-e', GRANDCHILD],
+    [...TS_LOADER, join(root, lab.tree, '08-cloexec', 'leak.ts'), 'middle', mode, process.execPath, '-e', GRANDCHILD],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe', theirs],

@@ -24,6 +24,7 @@ import { reapAll, track, type Tracked } from '../../kit/check/children.ts';
 import { labContext, type LabContext } from '../../kit/check/context.ts';
 import { openFdCount } from '../../kit/check/fds.ts';
 import { root } from '../../kit/paths.ts';
+import { TS_LOADER } from '../../kit/ts-loader.ts';
 
 type HandoffModule = typeof import('../../solutions/09-handoff/handoff.ts');
 type ServerModule = typeof import('../../solutions/09-handoff/server.ts');
@@ -278,7 +279,7 @@ interface Server {
 function startServer(extraEnv: NodeJS.ProcessEnv = {}): Server {
   const main = join(root, lab.tree, '09-handoff', 'main.ts');
   const preload = `--import=data:text/javascript,${encodeURIComponent(PRELOAD)}`;
-  const child = spawn('python3', ['-c', REAPER, process.execPath, '--import', 'tsx', main], {
+  const child = spawn('python3', ['-c', REAPER, process.execPath, ...TS_LOADER, main], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     env: {

@@ -25,6 +25,7 @@ import { fdFlags } from '../../kit/check/fds.ts';
 import { fdsPointingAt, fdTarget, PTY_MASTER_PATHS, ptyFds } from '../../kit/check/ptys.ts';
 import { seededRandom } from '../../kit/check/random.ts';
 import { root } from '../../kit/paths.ts';
+import { TS_LOADER } from '../../kit/ts-loader.ts';
 
 type ConsoleModule = typeof import('../../solutions/10-console/console.ts');
 
@@ -175,7 +176,7 @@ async function openPtyWithFailingUnlock(): Promise<{ threw: string | null; messa
     const env: NodeJS.ProcessEnv = { ...process.env, LD_PRELOAD: shim };
     delete env.FDLAB_TREE;
     const child = track(
-      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(process.execPath, [...TS_LOADER, '--input-type=module', '-e', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     // Once its output is drained too: 'exit' can come before the last of it.
     const exit = await waitForExit(child, ptyFile, 'drained');
@@ -607,7 +608,7 @@ describe(`lab 10: a console over a socket (${ptyFile}, ${consoleFile})`, functio
       const env: NodeJS.ProcessEnv = { ...process.env };
       delete env.FDLAB_TREE; // everything but console.ts from the reference
       const child = track(
-        spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', theirs] }),
+        spawn(process.execPath, [...TS_LOADER, '--input-type=module', '-e', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', theirs] }),
       );
       release(theirs);
       const relayed = await relayWith(relayConsole, ours, child);

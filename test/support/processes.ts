@@ -4,6 +4,7 @@
 // See: proc(5) (/proc/pid/stat), wait(2).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { TS_LOADER } from '../../kit/ts-loader.ts';
 
 export interface Run {
   code: number | null;
@@ -11,9 +12,9 @@ export interface Run {
   output: string;
 }
 
-/** Runs `node --import tsx file args` and collects stdout and stderr together. */
+/** Runs `node --import tsx/esm file args` (kit/ts-loader.ts) and collects stdout and stderr together. */
 export function runTs(file: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+  const child = spawn(process.execPath, [...TS_LOADER, file, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,6 +6,7 @@
 // See: kill(2), proc(5) (/proc/pid/stat), wait(2).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { processState } from './processes.ts';
+import { TS_LOADER } from '../../kit/ts-loader.ts';
 
 /** How long a bounded wait gives something that should happen at once. */
 export const GENEROUS_MS = 5000;
@@ -61,9 +62,9 @@ export function watch(command: string, args: string[], env: NodeJS.ProcessEnv = 
   };
 }
 
-/** Runs `node --import tsx file args` under watch(). */
+/** Runs `node --import tsx/esm file args` (kit/ts-loader.ts) under watch(). */
 export function watchTs(file: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Watched {
-  return watch(process.execPath, ['--import', 'tsx', file, ...args], env);
+  return watch(process.execPath, [...TS_LOADER, file, ...args], env);
 }
 
 function sleep(ms: number): Promise<void> {
