@@ -7,6 +7,7 @@
 // See: proc(5) (/proc/PID/stat, /proc/PID/syscall, /proc/PID/wchan,
 // /proc/PID/environ, /proc/PID/cmdline), syscall(2), setpgid(2).
 import { readdirSync, readFileSync } from 'node:fs';
+import { hasExited } from './fd-table.ts';
 import type { ProcessActivity } from './verdict.ts';
 
 /** The system calls a stuck lab is most often asleep in, by number, per architecture (asm/unistd_64.h, asm-generic/unistd.h). */
@@ -56,6 +57,20 @@ function pids(): number[] {
 /** Every live process whose process group is `pgid`. */
 export function groupMembers(pgid: number): number[] {
   return pids().filter((pid) => stat(pid)?.pgrp === pgid);
+}
+
+/**
+ * Waits, `ms` at most, until every process of group `pgid` has exited or is
+ * exiting. A process acts on a SIGKILL only when it next runs, which on a
+ * busy machine can be well after its group leader is gone. True when all are.
+ */
+export async function groupEnded(pgid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (groupMembers(pgid).every(hasExited)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Every process (of this user: others' environments are not readable) whose environment holds `name=value`. */

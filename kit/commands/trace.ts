@@ -25,6 +25,7 @@ import { ensureBuilt } from '../build.ts';
 import { changedDependencies } from '../freshness.ts';
 import { findLab, loadLabs, type Lab } from '../manifest.ts';
 import { root } from '../paths.ts';
+import { groupEnded } from '../proc-activity.ts';
 import { isPassing, readResult, type CheckResult } from '../state.ts';
 import { TRACED_CALLS, demoTimeline, renderTimeline, rolesFromTrace } from '../strace-timeline.ts';
 import { TS_LOADER } from '../ts-loader.ts';
@@ -35,6 +36,8 @@ const DEMO_LAB = 5;
 const RECEIVE_TIMEOUT_MS = 60_000;
 /** The whole run's bound: the receive timeout, the demo's 5 s wait for its child's exit, and strace's slow start. */
 const DEADLINE_MS = RECEIVE_TIMEOUT_MS + 30_000;
+/** How long a stopped run's processes get to act on their SIGKILL once strace is gone. */
+const GROUP_END_MS = 10_000;
 
 /** Why strace cannot run here, with the fix, or undefined when it can. */
 export function straceProblem(): string | undefined {
@@ -138,7 +141,12 @@ function runUnderStrace(tree: Tree, dir: string, traceFile: string): Promise<Dem
       process.stderr.write(`make trace: could not start strace: ${error.message}\n`);
       done(null);
     });
-    child.once('close', done);
+    // Stopped, it returns once the demo and its child are gone too, not
+    // only strace: nothing of the run may outlive `make trace`.
+    child.once('close', (status) => {
+      if (stopped === undefined) done(status);
+      else void groupEnded(child.pid!, GROUP_END_MS).then(() => done(status));
+    });
   });
 }
 
