@@ -11,7 +11,7 @@
 //
 // See: stress-ng(1) (--cpu N: N workers spinning on the CPUs), nproc(1).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,10 +40,44 @@ function stopStress(): void {
   }
 }
 process.on('exit', stopStress);
+
+/** Where each run's log goes; a log is kept only when its run failed. */
+const logs = mkdtempSync(join(tmpdir(), 'fdlab-under-load-'));
+/** The suite running now: a process group of its own too, so that a signal to this script alone reaches all of it. */
+let suite: ChildProcess | undefined;
+/** The log of the run not yet judged. */
+let suiteLog: string | undefined;
+
+/** Stopped by a signal: the unfinished run's log goes, and the folder with it when no failed run's log is in it. */
+function stopped(): never {
+  if (suiteLog !== undefined) rmSync(suiteLog, { force: true });
+  if (readdirSync(logs).length === 0) rmSync(logs, { recursive: true, force: true });
+  process.exit(130);
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     stopStress();
-    process.exit(130);
+    if (suite === undefined || suite.exitCode !== null || suite.signalCode !== null) stopped();
+    // The suite hears what a terminal's Ctrl-C would tell it, and gets a
+    // moment to end its own children; what is left then is killed.
+    const group = -suite.pid!;
+    const kill = (how: NodeJS.Signals): void => {
+      try {
+        process.kill(group, how);
+      } catch {
+        // gone already
+      }
+    };
+    kill(signal);
+    const timer = setTimeout(() => {
+      kill('SIGKILL');
+      stopped();
+    }, 10_000);
+    suite.once('close', () => {
+      clearTimeout(timer);
+      kill('SIGKILL');
+      stopped();
+    });
   });
 }
 
@@ -54,24 +88,27 @@ function closingLine(log: string): string | undefined {
 
 function runSuite(logFile: string): Promise<number | null> {
   const log = createWriteStream(logFile);
-  const suite: ChildProcess = spawn('make', ['--no-print-directory', 'test'], {
+  const running = spawn('make', ['--no-print-directory', 'test'], {
     cwd: root,
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
   });
-  suite.stdout!.pipe(log, { end: false });
-  suite.stderr!.pipe(log, { end: false });
-  return new Promise((resolve) => suite.on('close', (code) => log.end(() => resolve(code))));
+  suite = running;
+  running.stdout.pipe(log, { end: false });
+  running.stderr.pipe(log, { end: false });
+  return new Promise((resolve) => running.on('close', (code) => log.end(() => resolve(code))));
 }
 
-const logs = mkdtempSync(join(tmpdir(), 'fdlab-under-load-'));
 process.stdout.write(`under load: ${runs} runs of make test on node ${process.version}, stress-ng --cpu ${cores}\n`);
 let green = 0;
 for (let run = 1; run <= runs; run++) {
   const logFile = join(logs, `run-${run}.log`);
   const started = Date.now();
+  suiteLog = logFile;
   const code = await runSuite(logFile);
   const log = readFileSync(logFile, 'utf8');
+  suiteLog = undefined;
   const seconds = Math.round((Date.now() - started) / 1000);
   const line = closingLine(log) ?? 'no closing line (the suite stopped before its reporter spoke)';
   if (code === 0) {
