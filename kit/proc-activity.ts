@@ -5,7 +5,7 @@
 // but still carry the run's mark in their environment.
 //
 // See: proc(5) (/proc/PID/stat, /proc/PID/syscall, /proc/PID/wchan,
-// /proc/PID/environ, /proc/PID/cmdline), syscall(2), setpgid(2).
+// /proc/PID/environ, /proc/PID/cmdline), syscall(2), setpgid(2), kill(2).
 import { readdirSync, readFileSync } from 'node:fs';
 import { hasExited } from './fd-table.ts';
 import type { ProcessActivity } from './verdict.ts';
@@ -57,6 +57,20 @@ function pids(): number[] {
 /** Every live process whose process group is `pgid`. */
 export function groupMembers(pgid: number): number[] {
   return pids().filter((pid) => stat(pid)?.pgrp === pgid);
+}
+
+/** kill(2), for a pid or (negative) a process group that may be gone already (ESRCH). */
+export function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+/** kill(2) to every process of group `pgid`, which may be gone already. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  signalProcess(-pgid, signal);
 }
 
 /**

@@ -34,7 +34,7 @@ import type { Tree } from '../native/binding.ts';
 import { buildTree, ensureBuilt, printOutcome } from './build.ts';
 import { checkFile, labFile, type Lab } from './manifest.ts';
 import { root } from './paths.ts';
-import { checkActivity, groupMembers, processesMarked } from './proc-activity.ts';
+import { checkActivity, groupMembers, processesMarked, signalGroup, signalProcess } from './proc-activity.ts';
 import { writeResult, type CheckResult } from './state.ts';
 import { paint } from './terminal.ts';
 import { precheckTypeScript } from './ts-precheck.ts';
@@ -181,19 +181,6 @@ function fdTarget(pid: number, fd: number): string | undefined {
     return readlinkSync(`/proc/${pid}/fd/${fd}`);
   } catch {
     return undefined;
-  }
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  signalProcess(-pgid, signal);
-}
-
-/** kill(2), for a pid or (negative) a process group that may be gone already (ESRCH). */
-function signalProcess(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // gone already
   }
 }
 

@@ -16,6 +16,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from '../kit/paths.ts';
+import { signalGroup } from '../kit/proc-activity.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);
@@ -33,11 +34,7 @@ if (spawnSync('stress-ng', ['--version'], { stdio: 'ignore' }).error) {
 const cores = availableParallelism();
 const stress = spawn('stress-ng', ['--cpu', String(cores), '--quiet'], { stdio: 'ignore', detached: true });
 function stopStress(): void {
-  try {
-    process.kill(-stress.pid!, 'SIGKILL');
-  } catch {
-    // already gone
-  }
+  signalGroup(stress.pid!, 'SIGKILL');
 }
 process.on('exit', stopStress);
 
@@ -60,22 +57,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (suite === undefined || suite.exitCode !== null || suite.signalCode !== null) stopped();
     // The suite hears what a terminal's Ctrl-C would tell it, and gets a
     // moment to end its own children; what is left then is killed.
-    const group = -suite.pid!;
-    const kill = (how: NodeJS.Signals): void => {
-      try {
-        process.kill(group, how);
-      } catch {
-        // gone already
-      }
-    };
-    kill(signal);
+    const group = suite.pid!;
+    signalGroup(group, signal);
     const timer = setTimeout(() => {
-      kill('SIGKILL');
+      signalGroup(group, 'SIGKILL');
       stopped();
     }, 10_000);
     suite.once('close', () => {
       clearTimeout(timer);
-      kill('SIGKILL');
+      signalGroup(group, 'SIGKILL');
       stopped();
     });
   });

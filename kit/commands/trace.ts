@@ -25,7 +25,7 @@ import { ensureBuilt } from '../build.ts';
 import { changedDependencies } from '../freshness.ts';
 import { findLab, loadLabs, type Lab } from '../manifest.ts';
 import { root } from '../paths.ts';
-import { groupEnded } from '../proc-activity.ts';
+import { groupEnded, signalGroup } from '../proc-activity.ts';
 import { isPassing, readResult, type CheckResult } from '../state.ts';
 import { TRACED_CALLS, demoTimeline, renderTimeline, rolesFromTrace } from '../strace-timeline.ts';
 import { TS_LOADER } from '../ts-loader.ts';
@@ -121,11 +121,7 @@ function runUnderStrace(tree: Tree, dir: string, traceFile: string): Promise<Dem
   let stopped: DemoRun['stopped'];
   const stop = (why: NonNullable<DemoRun['stopped']>): void => {
     stopped ??= why;
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // the group is gone already
-    }
+    signalGroup(child.pid!, 'SIGKILL');
   };
   const timer = setTimeout(() => stop('deadline'), DEADLINE_MS);
   const onSignal = (signal: NodeJS.Signals): void => stop(signal);
